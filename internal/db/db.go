@@ -1,0 +1,338 @@
+// Package db is sirt's one store code path over two databases: an embedded SQLite file
+// (the default, pure Go, no set-up) and PostgreSQL (for teams running several replicas).
+//
+// Queries are written once with ? placeholders and portable SQL; Querier rebinds them to
+// $n for PostgreSQL. Every write happens in InTx, which retries on busy/serialization
+// errors, so domain code never calls Begin or Commit. The few real differences between
+// the databases (full-text search, backup) live in dialect_*.go files.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Errors mapped from both drivers so domain code can test for them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Options configure Open.
+type Options struct {
+	// DSN is a postgres:// URL. When empty, Path is used.
+	DSN string
+	// Path is the SQLite database file.
+	Path string
+	// SyncFull makes SQLite fsync on every commit (synchronous=FULL), durable across
+	// power loss. The default (NORMAL in WAL mode) is durable across a process crash.
+	SyncFull bool
+	// MaxConns bounds the PostgreSQL pool (default 16).
+	MaxConns int
+}
+
+// DB is an open database: on SQLite one writer connection plus a reader pool, on
+// PostgreSQL one pool for both.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	path    string
+	rebinds sync.Map // query → rebound query (PostgreSQL)
+}
+
+// IsPostgresDSN reports whether s names a PostgreSQL database.
+func IsPostgresDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open opens and pings the database named by opts. It does not migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	if opts.DSN != "" {
+		return openPostgres(ctx, opts)
+	}
+	return openSQLite(ctx, opts)
+}
+
+func openSQLite(ctx context.Context, opts Options) (*DB, error) {
+	if opts.Path == "" {
+		return nil, errors.New("db: no database given (want --data DIR or --db postgres://…)")
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("db: cannot create the data directory %s: %w", filepath.Dir(opts.Path), err)
+	}
+	sync := "NORMAL"
+	if opts.SyncFull {
+		sync = "FULL"
+	}
+	base := "file:" + opts.Path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", opts.Path, err)
+	}
+	// One writer: SQLite allows one writing transaction at a time anyway; queueing in
+	// database/sql is cheaper and fairer than busy-waiting on the file lock.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := pingWritable(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: cannot use %s: %w", opts.Path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open %s for reading: %w", opts.Path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{dialect: SQLite, write: w, read: r, path: opts.Path}, nil
+}
+
+// pingWritable proves the file can be written (an unwritable directory otherwise only
+// shows up at the first insert).
+func pingWritable(ctx context.Context, w *sql.DB) error {
+	_, err := w.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS sirt_probe (x INTEGER); DROP TABLE sirt_probe")
+	return err
+}
+
+func openPostgres(ctx context.Context, opts Options) (*DB, error) {
+	if !IsPostgresDSN(opts.DSN) {
+		return nil, fmt.Errorf("db: %q is not a postgres:// URL", redactDSN(opts.DSN))
+	}
+	p, err := sql.Open("pgx", opts.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", redactDSN(opts.DSN), err)
+	}
+	n := opts.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	p.SetMaxOpenConns(n)
+	p.SetMaxIdleConns(n)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.PingContext(pctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("db: cannot reach PostgreSQL at %s: %w", redactDSN(opts.DSN), err)
+	}
+	return &DB{dialect: Postgres, write: p, read: p}, nil
+}
+
+// redactDSN hides a password in a DSN so it can go into errors and logs.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	creds := dsn[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return dsn[:scheme+3] + creds[:i] + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
+// Dialect returns which database this is.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Path returns the SQLite file ("" on PostgreSQL).
+func (d *DB) Path() string { return d.path }
+
+// SQL returns the pool that writes (for migrations and the job worker's claims).
+func (d *DB) SQL() *sql.DB { return d.write }
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.read.PingContext(ctx) }
+
+// Querier runs queries written with ? placeholders on a connection or transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+	// AfterCommit registers f to run once the transaction has committed (no-op outside a
+	// transaction: f runs at once). Used to wake workers, never to write.
+	AfterCommit(f func())
+}
+
+type sqlRunner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type querier struct {
+	db    *DB
+	r     sqlRunner
+	hooks *[]func()
+}
+
+func (q querier) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.r.ExecContext(ctx, q.db.rebind(query), args...)
+	return res, mapError(err)
+}
+
+func (q querier) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := q.r.QueryContext(ctx, q.db.rebind(query), args...)
+	return rows, mapError(err)
+}
+
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.r.QueryRowContext(ctx, q.db.rebind(query), args...)
+}
+
+func (q querier) Dialect() Dialect { return q.db.dialect }
+
+func (q querier) AfterCommit(f func()) {
+	if q.hooks == nil {
+		f()
+		return
+	}
+	*q.hooks = append(*q.hooks, f)
+}
+
+// Read returns a Querier on the reader pool, for queries outside a write transaction.
+func (d *DB) Read() Querier { return querier{db: d, r: d.read} }
+
+// InTx runs fn in one write transaction and commits it, retrying the whole of fn when the
+// database reports a busy or serialization failure. fn must not have effects outside the
+// transaction other than through AfterCommit.
+func (d *DB) InTx(ctx context.Context, fn func(q Querier) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = d.inTxOnce(ctx, fn)
+		if err == nil || !isRetryable(err) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		// Back off a little; contention here is short-lived by construction.
+		t := time.NewTimer(time.Duration(attempt+1) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return err
+}
+
+func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error) {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	var hooks []func()
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err = fn(querier{db: d, r: tx, hooks: &hooks}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return mapError(err)
+	}
+	for _, h := range hooks {
+		h()
+	}
+	return nil
+}
+
+// rebind turns ? placeholders into $1, $2… for PostgreSQL. Question marks inside
+// single-quoted literals are left alone.
+func (d *DB) rebind(query string) string {
+	if d.dialect != Postgres {
+		return query
+	}
+	if v, ok := d.rebinds.Load(query); ok {
+		return v.(string)
+	}
+	out := Rebind(query)
+	d.rebinds.Store(query, out)
+	return out
+}
+
+// Rebind rewrites ? placeholders as $n.
+func Rebind(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Placeholders returns "?, ?, …" with n marks, for IN lists.
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// Filter is a SQL condition with its arguments, ANDed into a WHERE clause. The zero
+// Filter matches everything.
+type Filter struct {
+	SQL  string
+	Args []any
+}
+
+// Where returns " AND (cond)" or "" for the zero filter.
+func (f Filter) Where() string {
+	if f.SQL == "" {
+		return ""
+	}
+	return " AND (" + f.SQL + ")"
+}
+
+// None is a filter that matches nothing.
+var None = Filter{SQL: "1 = 0"}
