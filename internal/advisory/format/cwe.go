@@ -1,0 +1,52 @@
+package format
+
+// cweNames are the names, exactly as the CWE catalogue spells them, of the
+// weaknesses advisories cite most (the CWE Top 25 and a few more). CSAF
+// requires a CWE's name with its id and its validators compare the two, so
+// a CWE outside this table is left out of CSAF documents rather than named
+// wrongly; OSV and CVE records carry every CWE id.
+var cweNames = map[string]string{
+	"CWE-20":   "Improper Input Validation",
+	"CWE-22":   "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')",
+	"CWE-74":   "Improper Neutralization of Special Elements in Output Used by a Downstream Component ('Injection')",
+	"CWE-77":   "Improper Neutralization of Special Elements used in a Command ('Command Injection')",
+	"CWE-78":   "Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')",
+	"CWE-79":   "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')",
+	"CWE-89":   "Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')",
+	"CWE-94":   "Improper Control of Generation of Code ('Code Injection')",
+	"CWE-117":  "Improper Output Neutralization for Logs",
+	"CWE-119":  "Improper Restriction of Operations within the Bounds of a Memory Buffer",
+	"CWE-125":  "Out-of-bounds Read",
+	"CWE-190":  "Integer Overflow or Wraparound",
+	"CWE-200":  "Exposure of Sensitive Information to an Unauthorized Actor",
+	"CWE-203":  "Observable Discrepancy",
+	"CWE-208":  "Observable Timing Discrepancy",
+	"CWE-269":  "Improper Privilege Management",
+	"CWE-276":  "Incorrect Default Permissions",
+	"CWE-284":  "Improper Access Control",
+	"CWE-287":  "Improper Authentication",
+	"CWE-295":  "Improper Certificate Validation",
+	"CWE-306":  "Missing Authentication for Critical Function",
+	"CWE-327":  "Use of a Broken or Risky Cryptographic Algorithm",
+	"CWE-352":  "Cross-Site Request Forgery (CSRF)",
+	"CWE-362":  "Concurrent Execution using Shared Resource with Improper Synchronization ('Race Condition')",
+	"CWE-400":  "Uncontrolled Resource Consumption",
+	"CWE-416":  "Use After Free",
+	"CWE-434":  "Unrestricted Upload of File with Dangerous Type",
+	"CWE-444":  "Inconsistent Interpretation of HTTP Requests ('HTTP Request/Response Smuggling')",
+	"CWE-476":  "NULL Pointer Dereference",
+	"CWE-502":  "Deserialization of Untrusted Data",
+	"CWE-601":  "URL Redirection to Untrusted Site ('Open Redirect')",
+	"CWE-611":  "Improper Restriction of XML External Entity Reference",
+	"CWE-613":  "Insufficient Session Expiration",
+	"CWE-639":  "Authorization Bypass Through User-Controlled Key",
+	"CWE-770":  "Allocation of Resources Without Limits or Throttling",
+	"CWE-787":  "Out-of-bounds Write",
+	"CWE-798":  "Use of Hard-coded Credentials",
+	"CWE-835":  "Loop with Unreachable Exit Condition ('Infinite Loop')",
+	"CWE-862":  "Missing Authorization",
+	"CWE-863":  "Incorrect Authorization",
+	"CWE-918":  "Server-Side Request Forgery (SSRF)",
+	"CWE-1321": "Improperly Controlled Modification of Object Prototype Attributes ('Prototype Pollution')",
+	"CWE-1333": "Inefficient Regular Expression Complexity",
+}
