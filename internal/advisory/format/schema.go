@@ -192,7 +192,23 @@ func (e *ValidationError) Error() string {
 // one).
 func (v *validators) collect(e *jsonschema.ValidationError, out *[]Problem) {
 	switch e.ErrorKind.(type) {
-	case *kind.OneOf, *kind.AnyOf, *kind.Contains:
+	case *kind.OneOf, *kind.AnyOf:
+		// When one alternative got well past the point of the choice (the
+		// CVE schema's "published or rejected record" at the root), its
+		// errors are the ones that matter.
+		var best *jsonschema.ValidationError
+		for _, c := range e.Causes {
+			if best == nil || maxDepth(c) > maxDepth(best) {
+				best = c
+			}
+		}
+		if best != nil && maxDepth(best) > len(e.InstanceLocation)+1 {
+			v.collect(best, out)
+			return
+		}
+		*out = append(*out, v.problem(e))
+		return
+	case *kind.Contains:
 		*out = append(*out, v.problem(e))
 		return
 	}
@@ -205,6 +221,15 @@ func (v *validators) collect(e *jsonschema.ValidationError, out *[]Problem) {
 	for _, c := range e.Causes {
 		v.collect(c, out)
 	}
+}
+
+// maxDepth is the depth of the deepest instance location in e's tree.
+func maxDepth(e *jsonschema.ValidationError) int {
+	d := len(e.InstanceLocation)
+	for _, c := range e.Causes {
+		d = max(d, maxDepth(c))
+	}
+	return d
 }
 
 func (v *validators) problem(e *jsonschema.ValidationError) Problem {
