@@ -318,7 +318,7 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 		Title:       a.title(),
 		Lang:        "en",
 		Publisher: csafPublisher{
-			Category:       cmp(a.Publisher.Category, "coordinator"),
+			Category:       orDefault(a.Publisher.Category, "coordinator"),
 			Name:           a.Publisher.Name,
 			Namespace:      a.Publisher.Namespace,
 			ContactDetails: a.Publisher.ContactDetails,
@@ -405,7 +405,7 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 	return data, nil
 }
 
-func cmp(s, def string) string {
+func orDefault(s, def string) string {
 	if s == "" {
 		return def
 	}

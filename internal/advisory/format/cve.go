@@ -166,8 +166,8 @@ func CVE5(a *Advisory, opts CVEOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	orgID := cmp(opts.AssignerOrgID, PlaceholderOrgID)
-	cveID := cmp(opts.CVEID, cmp(a.cveID(), PlaceholderCVEID))
+	orgID := orDefault(opts.AssignerOrgID, PlaceholderOrgID)
+	cveID := orDefault(opts.CVEID, orDefault(a.cveID(), PlaceholderCVEID))
 	rec := cveRecord{
 		DataType:    "CVE_RECORD",
 		DataVersion: v.cveDataVersion(),
@@ -315,7 +315,7 @@ func cveAffectedOf(af Affected) cveAffected {
 	case collectionURLs[eco] != "":
 		out.CollectionURL, out.PackageName = collectionURLs[eco], p.name
 	default:
-		out.Vendor, out.Product = cmp(af.Package.Ecosystem, p.vendor), p.name
+		out.Vendor, out.Product = orDefault(af.Package.Ecosystem, p.vendor), p.name
 	}
 	for _, r := range af.Ranges {
 		if r.Type == RangeGit && r.Repo != "" && out.Repo == "" && uriPattern.MatchString(r.Repo) {

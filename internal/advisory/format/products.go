@@ -215,7 +215,7 @@ func purlFor(p Package) (purl, versType string) {
 	if p.PURL != "" {
 		if u, err := packageurl.FromString(p.PURL); err == nil {
 			u.Version = ""
-			return u.ToString(), cmp(versType, u.Type)
+			return u.ToString(), orDefault(versType, u.Type)
 		}
 	}
 	if versType == "" {
