@@ -2,6 +2,7 @@ package pgpkey
 
 import (
 	"bytes"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,10 @@ import (
 // be compressed, so a small message can expand enormously; a caller with a
 // tighter budget uses DecryptMessage.
 const DefaultMaxPlaintext = 64 << 20
+
+// ErrPlaintextTooLarge is returned (wrapped) when a decrypted message is
+// larger than the caller's budget.
+var ErrPlaintextTooLarge = errors.New("pgpkey: the decrypted message is larger than the limit")
 
 // NotForKeyError is returned when a message was encrypted only to other keys
 // than the team key. errors.Is(err, ErrNotForKey) holds for it.
@@ -97,7 +102,7 @@ func (k *Key) DecryptMessage(r io.Reader, maxPlaintext int64) (*Decrypted, error
 		return nil, fmt.Errorf("pgpkey: the message is damaged or was tampered with: %w", err)
 	}
 	if int64(len(plain)) > maxPlaintext {
-		return nil, fmt.Errorf("pgpkey: the decrypted message is larger than the limit of %d bytes", maxPlaintext)
+		return nil, fmt.Errorf("%w of %d bytes", ErrPlaintextTooLarge, maxPlaintext)
 	}
 	d := &Decrypted{
 		Plaintext:   plain,
@@ -237,4 +242,39 @@ func Verify(message, signature []byte, keys ...*openpgp.Entity) (*openpgp.Entity
 		return nil, fmt.Errorf("pgpkey: the signature does not verify: %w", err)
 	}
 	return signer, nil
+}
+
+// SignatureHash returns the name of the hash algorithm a detached signature
+// (armored or binary) was made with, lower-case as PGP/MIME's micalg
+// parameter wants it after "pgp-": "sha256", "sha512", …
+func SignatureHash(signature []byte) (string, error) {
+	bin, err := dearmor(signature, openpgp.SignatureType)
+	if err != nil {
+		return "", err
+	}
+	p, err := packet.Read(bytes.NewReader(bin))
+	if err != nil {
+		return "", fmt.Errorf("pgpkey: read signature: %w", err)
+	}
+	sig, ok := p.(*packet.Signature)
+	if !ok {
+		return "", errors.New("pgpkey: the data is not a signature")
+	}
+	switch sig.Hash {
+	case crypto.SHA1:
+		return "sha1", nil
+	case crypto.SHA224:
+		return "sha224", nil
+	case crypto.SHA256:
+		return "sha256", nil
+	case crypto.SHA384:
+		return "sha384", nil
+	case crypto.SHA512:
+		return "sha512", nil
+	case crypto.SHA3_256:
+		return "sha3-256", nil
+	case crypto.SHA3_512:
+		return "sha3-512", nil
+	}
+	return "", fmt.Errorf("pgpkey: signature uses an unknown hash algorithm %v", sig.Hash)
 }
