@@ -156,3 +156,16 @@ func (s *Service) setPassword(ctx context.Context, actor authz.Actor, u *User, n
 		return err
 	})
 }
+
+// AuthenticateCode checks the TOTP code of a user whose password was checked moments
+// ago (the second sign-in step), rate-limited like passwords.
+func (s *Service) AuthenticateCode(ctx context.Context, u *User, code, ip string) (*User, error) {
+	if !s.limit.allow("ip:"+ip) || !s.limit.allow("acct:"+u.Email) {
+		return nil, ErrRateLimited
+	}
+	fresh, err := s.GetUser(ctx, u.ID)
+	if err != nil || fresh.Disabled || !fresh.TOTPEnabled || !s.checkTOTP(fresh, code) {
+		return nil, ErrBadCredentials
+	}
+	return fresh, nil
+}

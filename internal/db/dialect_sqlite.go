@@ -17,7 +17,7 @@ func (d *DB) Backup(ctx context.Context, file string) error {
 	if _, err := os.Stat(file); err == nil {
 		return fmt.Errorf("db: backup target %s exists; choose a new file name", file)
 	}
-	if _, err := d.read.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+	if _, err := d.write.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
 		return fmt.Errorf("db: backup to %s: %w", file, err)
 	}
 	return nil

@@ -297,16 +297,18 @@ func TestComposeRefusesBadInput(t *testing.T) {
 		mod  func(o *mail.Outgoing)
 		want string
 	}{
-		"no recipients":      {func(o *mail.Outgoing) { o.To = nil }, "no recipients"},
-		"bad from":           {func(o *mail.Outgoing) { o.From = "not an address" }, "From"},
-		"bad to":             {func(o *mail.Outgoing) { o.To = []string{"a@b", "nope"} }, `"nope"`},
-		"subject injection":  {func(o *mail.Outgoing) { o.Subject = "hi\r\nBcc: x@evil.test" }, "line break"},
-		"header injection":   {func(o *mail.Outgoing) { o.Headers = map[string]string{"X-A": "1\r\nBcc: x@evil.test"} }, "not a valid header"},
-		"owned header":       {func(o *mail.Outgoing) { o.Headers = map[string]string{"Content-Type": "text/html"} }, "Outgoing fields"},
-		"bad message id":     {func(o *mail.Outgoing) { o.MessageID = "no at sign" }, "message id"},
-		"no body":            {func(o *mail.Outgoing) { o.Text = "" }, "no body"},
-		"unusable key":       {func(o *mail.Outgoing) { o.EncryptTo = []byte("garbage") }, "EncryptTo"},
-		"private key as key": {func(o *mail.Outgoing) { o.EncryptTo = []byte("-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n") }, "EncryptTo"},
+		"no recipients":     {func(o *mail.Outgoing) { o.To = nil }, "no recipients"},
+		"bad from":          {func(o *mail.Outgoing) { o.From = "not an address" }, "From"},
+		"bad to":            {func(o *mail.Outgoing) { o.To = []string{"a@b", "nope"} }, `"nope"`},
+		"subject injection": {func(o *mail.Outgoing) { o.Subject = "hi\r\nBcc: x@evil.test" }, "line break"},
+		"header injection":  {func(o *mail.Outgoing) { o.Headers = map[string]string{"X-A": "1\r\nBcc: x@evil.test"} }, "not a valid header"},
+		"owned header":      {func(o *mail.Outgoing) { o.Headers = map[string]string{"Content-Type": "text/html"} }, "Outgoing fields"},
+		"bad message id":    {func(o *mail.Outgoing) { o.MessageID = "no at sign" }, "message id"},
+		"no body":           {func(o *mail.Outgoing) { o.Text = "" }, "no body"},
+		"unusable key":      {func(o *mail.Outgoing) { o.EncryptTo = []byte("garbage") }, "EncryptTo"},
+		"private key as key": {func(o *mail.Outgoing) {
+			o.EncryptTo = []byte("-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n")
+		}, "EncryptTo"},
 		"attachment no name": {func(o *mail.Outgoing) { o.Attachments = []mail.Attachment{{Data: []byte("x")}} }, "no file name"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -377,4 +379,3 @@ func TestEndToEndEncryptedReport(t *testing.T) {
 		t.Fatalf("FindToken %q %v, want %q", got, ok, token)
 	}
 }
-

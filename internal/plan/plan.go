@@ -87,18 +87,18 @@ type Dependency struct {
 // list. Key steps have no id in the plan; they get "K1", "K2"… in order within
 // their section and GeneratedID is set.
 type Milestone struct {
-	ID          string     `json:"id"`
-	GeneratedID bool       `json:"generated_id,omitempty"`
-	Title       string     `json:"title"`
-	Line        int        `json:"line"`
-	Done        bool       `json:"done"`
-	Checkbox    bool       `json:"checkbox"` // written with "[ ]" / "[x]"
-	Issues      []Issue    `json:"issues"`
-	DependsOn   []string   `json:"depends_on"`
-	Durations   []Duration `json:"durations"` // durations named in the title
-	FootnoteRefs []string  `json:"footnote_refs"`
-	Footnotes   []string   `json:"footnotes"` // texts of the referenced footnotes
-	Tasks       []*Task    `json:"tasks"`
+	ID           string     `json:"id"`
+	GeneratedID  bool       `json:"generated_id,omitempty"`
+	Title        string     `json:"title"`
+	Line         int        `json:"line"`
+	Done         bool       `json:"done"`
+	Checkbox     bool       `json:"checkbox"` // written with "[ ]" / "[x]"
+	Issues       []Issue    `json:"issues"`
+	DependsOn    []string   `json:"depends_on"`
+	Durations    []Duration `json:"durations"` // durations named in the title
+	FootnoteRefs []string   `json:"footnote_refs"`
+	Footnotes    []string   `json:"footnotes"` // texts of the referenced footnotes
+	Tasks        []*Task    `json:"tasks"`
 	// Estimate is the first estimate-table row for this milestone, or null.
 	Estimate *Estimate `json:"estimate"`
 }

@@ -1,0 +1,111 @@
+// Package app wires sirt together: it opens and migrates the database and builds every
+// domain service with the same clock, event log and job queue. It holds no HTTP; the
+// server package serves an App, and the CLI uses one for its commands.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/clock"
+	"github.com/oss-sirt/sirt/internal/config"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/settings"
+)
+
+// Version is set at build time with -ldflags "-X github.com/oss-sirt/sirt/internal/app.Version=…".
+var Version = "dev"
+
+// App is a running sirt's services.
+type App struct {
+	Cfg      config.Config
+	DB       *db.DB
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Events   *events.Log
+	Jobs     *jobs.Queue
+	Accounts *account.Service
+	Settings *settings.Service
+	Started  time.Time
+}
+
+// Options adjust Open (tests inject a fake clock and cheap password hashing).
+type Options struct {
+	Clock      clock.Clock
+	Log        *slog.Logger
+	Argon      account.ArgonParams
+	NoMigrate  bool
+}
+
+// Open opens the database named by cfg, migrates it and builds the services.
+func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := cfg.CheckDataDir(); err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.DBOptions())
+	if err != nil {
+		return nil, err
+	}
+	if !o.NoMigrate {
+		if err := d.Migrate(ctx); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	return New(cfg, d, o), nil
+}
+
+// New builds the services on an open, migrated database.
+func New(cfg config.Config, d *db.DB, o Options) *App {
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a := &App{Cfg: cfg, DB: d, Clock: o.Clock, Log: o.Log, Started: time.Now()}
+	a.Events = events.New(a.Clock)
+	a.Jobs = jobs.New(d, a.Clock, a.Log)
+	a.Accounts = account.New(d, a.Clock, a.Events, account.Config{Argon: o.Argon, Issuer: cfg.Team})
+	a.Settings = settings.New(d, a.Clock, a.Events)
+	a.registerJobs()
+	return a
+}
+
+func (a *App) registerJobs() {
+	a.Jobs.Register("maintenance.prune", jobs.Handler{Run: func(ctx context.Context, _ jobs.Job) error {
+		if err := a.Accounts.PruneSessions(ctx); err != nil {
+			return err
+		}
+		_, err := a.Jobs.Prune(ctx, 7*24*time.Hour)
+		return err
+	}})
+	a.Jobs.Every("maintenance.prune", time.Hour, struct{}{})
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// SystemActor is the actor for work the operator does through the CLI.
+func SystemActor(what string) authz.Actor { return authz.System("cli:" + what) }
+
+// Describe names the database for logs without secrets.
+func (a *App) Describe() string {
+	if a.DB.Dialect() == db.Postgres {
+		return "PostgreSQL"
+	}
+	return fmt.Sprintf("SQLite %s", a.DB.Path())
+}

@@ -1,0 +1,158 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/reqctx"
+)
+
+// statusWriter records the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request (never its query string: capability tokens live in URLs)
+// and records metrics, with panics turned into a 500 that names the request id.
+func observe(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w}
+		ctx := reqctx.WithRequestID(r.Context(), id)
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic serving request", "request_id", id, "method", r.Method, "route", r.Pattern, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					http.Error(sw, "internal error; request id "+id, http.StatusInternalServerError)
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			m.requests.WithLabelValues(route, fmt.Sprint(sw.status)).Inc()
+			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			log.Info("http", "request_id", id, "method", r.Method, "route", route, "path", redactPath(r.URL.Path),
+				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// redactPath drops capability tokens from logged paths (/track/TOKEN, /setup/TOKEN…).
+func redactPath(p string) string {
+	for _, prefix := range []string{"/track/", "/setup/", "/invite/", "/reset/", "/t/"} {
+		if strings.HasPrefix(p, prefix) {
+			return prefix + "…"
+		}
+	}
+	return p
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// securityHeaders sets a strict CSP (no inline script or style) and the usual headers.
+func securityHeaders(https bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		// Capability URLs (tracking links) must not leak through Referer.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if https {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "sirt_session"
+
+// authenticate resolves the actor: a Bearer token (API clients) or the session cookie
+// (browsers). A bad bearer token is remembered so the API can answer 401 rather than
+// treating the caller as anonymous.
+func authenticate(acc *account.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		actor := authz.Anonymous()
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, secret, _ := strings.Cut(h, " ")
+			if strings.EqualFold(scheme, "Bearer") {
+				if a, u, err := acc.TokenActor(ctx, strings.TrimSpace(secret)); err == nil {
+					actor = a
+					ctx = reqctx.WithUser(ctx, u)
+				} else {
+					ctx = reqctx.WithBadToken(ctx)
+				}
+			} else {
+				ctx = reqctx.WithBadToken(ctx)
+			}
+		} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			if u, sess, err := acc.SessionUser(ctx, c.Value); err == nil {
+				actor = u.Actor()
+				ctx = reqctx.WithUser(ctx, u)
+				ctx = reqctx.WithSession(ctx, c.Value, sess.CSRF)
+			}
+		}
+		ctx = reqctx.WithActor(ctx, actor)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	jobs     *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sirt_http_requests_total", Help: "HTTP requests by route pattern and status."}, []string{"route", "code"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sirt_http_request_duration_seconds", Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	m.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sirt_jobs_total", Help: "Job runs by kind and outcome (done, retry, dead)."}, []string{"kind", "outcome"})
+	m.reg.MustRegister(m.requests, m.duration, m.jobs,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/reqctx"
+	"github.com/oss-sirt/sirt/internal/validate"
+)
+
+type homePage struct {
+	BasePage
+}
+
+func (h *Handlers) home(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "home", homePage{BasePage: h.base(r, h.app.Cfg.Team)})
+}
+
+type loginPage struct {
+	BasePage
+	Email   string
+	Next    string
+	Ticket  string // set on the second (code) step
+	Message string
+}
+
+func (h *Handlers) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if reqctx.User(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	return h.render(w, r, http.StatusOK, "login", loginPage{BasePage: h.base(r, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Handlers) loginPost(w http.ResponseWriter, r *http.Request) error {
+	p := loginPage{BasePage: h.base(r, "Sign in"), Email: r.PostFormValue("email"), Next: safeNext(r.PostFormValue("next"))}
+	u, err := h.app.Accounts.Authenticate(r.Context(), account.Login{Email: p.Email, Password: r.PostFormValue("password"), IP: clientIP(r)})
+	switch {
+	case errors.Is(err, account.ErrTOTPRequired):
+		uu, _ := h.app.Accounts.UserByEmail(r.Context(), p.Email)
+		p.Ticket = h.ticket(uu.ID, p.Next, h.app.Clock.Now().Add(5*time.Minute))
+		p.Title = "Enter your code"
+		return h.render(w, r, http.StatusOK, "login", p)
+	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, account.ErrRateLimited):
+		p.Message = err.Error()
+		status := http.StatusUnauthorized
+		if errors.Is(err, account.ErrRateLimited) {
+			status = http.StatusTooManyRequests
+		}
+		return h.render(w, r, status, "login", p)
+	case err != nil:
+		return err
+	}
+	return h.startSession(w, r, u, p.Next)
+}
+
+func (h *Handlers) loginCodePost(w http.ResponseWriter, r *http.Request) error {
+	ticket := r.PostFormValue("ticket")
+	id, next, ok := h.openTicket(ticket, h.app.Clock.Now())
+	p := loginPage{BasePage: h.base(r, "Sign in"), Next: next}
+	if !ok {
+		p.Message = "The sign-in took too long; enter your email and password again."
+		return h.render(w, r, http.StatusUnauthorized, "login", p)
+	}
+	u, err := h.app.Accounts.GetUser(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	// The password was checked when the ticket was issued; check it is still the same user
+	// state and the code now (rate-limited like passwords).
+	u2, err := h.app.Accounts.AuthenticateCode(r.Context(), u, r.PostFormValue("code"), clientIP(r))
+	if err != nil {
+		p.Ticket, p.Message, p.Title = ticket, err.Error(), "Enter your code"
+		return h.render(w, r, http.StatusUnauthorized, "login", p)
+	}
+	return h.startSession(w, r, u2, next)
+}
+
+func (h *Handlers) startSession(w http.ResponseWriter, r *http.Request, u *account.User, next string) error {
+	// Signing in replaces any session the browser had.
+	if tok, _ := reqctx.Session(r.Context()); tok != "" {
+		_ = h.app.Accounts.EndSession(r.Context(), tok)
+	}
+	tok, _, err := h.app.Accounts.StartSession(r.Context(), u, r.UserAgent())
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(w, tok)
+	if next == "" || next == "/" {
+		next = "/dashboard"
+		if !u.Actor().IsStaff() {
+			next = "/account"
+		}
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) error {
+	if tok, _ := reqctx.Session(r.Context()); tok != "" {
+		if err := h.app.Accounts.EndSession(r.Context(), tok); err != nil {
+			return err
+		}
+	}
+	h.clearSessionCookie(w)
+	http.Redirect(w, r, "/login?flash=Signed+out.", http.StatusSeeOther)
+	return nil
+}
+
+type linkPage struct {
+	BasePage
+	Link   *account.Link
+	Action string
+	Name   string
+	Email  string
+}
+
+func (h *Handlers) linkForm(w http.ResponseWriter, r *http.Request) error {
+	l, err := h.app.Accounts.LookupLink(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return h.render(w, r, http.StatusNotFound, "error", errorPage{BasePage: h.base(r, "Link not valid"), Status: 404, Message: err.Error()})
+	}
+	return h.render(w, r, http.StatusOK, "link", linkPage{BasePage: h.base(r, linkTitle(l.Purpose)), Link: l, Action: r.URL.Path, Email: l.Email})
+}
+
+func linkTitle(purpose string) string {
+	switch purpose {
+	case account.LinkSetup:
+		return "Create the first admin account"
+	case account.LinkInvite:
+		return "Accept your invitation"
+	}
+	return "Choose a new password"
+}
+
+func (h *Handlers) linkPost(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	l, err := h.app.Accounts.LookupLink(r.Context(), token)
+	if err != nil {
+		return h.render(w, r, http.StatusNotFound, "error", errorPage{BasePage: h.base(r, "Link not valid"), Status: 404, Message: err.Error()})
+	}
+	p := linkPage{BasePage: h.base(r, linkTitle(l.Purpose)), Link: l, Action: r.URL.Path, Name: r.PostFormValue("name"), Email: r.PostFormValue("email")}
+	if r.PostFormValue("password") != r.PostFormValue("password2") {
+		p.Errors = validate.Errors{{Field: "password2", Message: "does not match the password"}}
+		return h.render(w, r, http.StatusUnprocessableEntity, "link", p)
+	}
+	u, err := h.app.Accounts.Redeem(r.Context(), token, account.NewUser{Email: p.Email, Name: p.Name, Password: r.PostFormValue("password")})
+	if fe, ok := validate.As(err); ok {
+		p.Errors = fe
+		return h.render(w, r, http.StatusUnprocessableEntity, "link", p)
+	}
+	if err != nil {
+		return err
+	}
+	next := "/account?flash=Welcome.+Set+up+your+second+factor+(TOTP)+below."
+	return h.startSession(w, r, u, next)
+}
