@@ -9,6 +9,10 @@ import (
 // the same item (a reworded title, a fixed typo) rather than a new one.
 const matchThreshold = 0.6
 
+// movedThreshold is the least Similarity for pairing a milestone with one in
+// another section: moving is rarer than rewording, so it needs more evidence.
+const movedThreshold = 0.8
+
 // MatchedBy says how a new item was paired with an old one.
 type MatchedBy string
 
@@ -57,10 +61,10 @@ func (m *Matching) OldTask(t *Task) *Task { return m.oldTask[t] }
 // Match pairs the items of next (a re-import) with those of prev:
 //   - sections by number, then by title;
 //   - milestones by section and milestone id ("3.2" "M1"), then by title
-//     within the matched section, then by title anywhere (a moved milestone);
+//     within the matched section, then by a near-equal title (Similarity ≥ 0.8)
+//     in another section (a moved milestone);
 //     generated key-step ids ("K1") are positions, so key steps match by title;
-//   - tasks by text within matched milestones (and section-level tasks within
-//     matched sections), then by text anywhere.
+//   - tasks by text within matched milestones, then within matched sections.
 //
 // Text matches need a Similarity of at least 0.6 and take the best-scoring
 // pairs first. Every item of either document ends up in exactly one pair or
@@ -118,18 +122,21 @@ func Match(prev, next *Document) *Matching {
 		newMs = append(newMs, s.Milestones...)
 	}
 	for _, p := range matchByText(unmatched(oldMs, usedMs), unmatchedNew(newMs, m.oldMilestone), milestoneTitle) {
-		m.pairMilestone(p, usedMs)
+		if p.Score >= movedThreshold {
+			m.pairMilestone(p, usedMs)
+		}
 	}
 
-	// Tasks within matched milestones and sections, then anywhere.
+	// Tasks within matched milestones, then within matched sections (a task
+	// moved to another milestone). Not across sections: placeholder tasks
+	// such as "issue1" repeat everywhere.
 	usedTasks := map[*Task]bool{}
 	for _, mp := range m.Milestones {
 		m.matchTasks(flatten(mp.Old.Tasks), flatten(mp.New.Tasks), usedTasks)
 	}
 	for _, sp := range m.Sections {
-		m.matchTasks(flatten(sp.Old.Tasks), flatten(sp.New.Tasks), usedTasks)
+		m.matchTasks(allTasks([]*Section{sp.Old}), allTasks([]*Section{sp.New}), usedTasks)
 	}
-	m.matchTasks(allTasks(oldSecs), allTasks(newSecs), usedTasks)
 
 	// What is left over.
 	m.RemovedSections = unmatched(oldSecs, usedOld)
@@ -218,10 +225,15 @@ func matchByText[T comparable](olds, news []T, text func(T) string) []Pair[T] {
 		o, n  int
 		score float64
 	}
+	newTokens := make([]map[string]bool, len(news))
+	for j, n := range news {
+		newTokens[j] = tokens(text(n))
+	}
 	var cands []cand
 	for i, o := range olds {
+		ot := tokens(text(o))
 		for j, n := range news {
-			if s := Similarity(text(o), text(n)); s >= matchThreshold {
+			if s := jaccard(text(o), text(n), ot, newTokens[j]); s >= matchThreshold {
 				cands = append(cands, cand{i, j, s})
 			}
 		}

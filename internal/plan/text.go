@@ -21,13 +21,19 @@ var (
 
 // stripEmphasis removes HTML tags and Markdown bold/italic marks, keeping the words.
 func stripEmphasis(s string) string {
-	s = htmlTagRE.ReplaceAllString(s, "")
+	if strings.Contains(s, "<") {
+		s = htmlTagRE.ReplaceAllString(s, "")
+	}
 	s = strings.ReplaceAll(s, "**", "")
 	s = strings.ReplaceAll(s, "__", "")
 	// Twice, because adjacent matches share their boundary characters.
 	for range 2 {
-		s = underscoreEm.ReplaceAllString(s, "$1$2$3")
-		s = asteriskEm.ReplaceAllString(s, "$1$2$3")
+		if strings.Contains(s, "_") {
+			s = underscoreEm.ReplaceAllString(s, "$1$2$3")
+		}
+		if strings.Contains(s, "*") {
+			s = asteriskEm.ReplaceAllString(s, "$1$2$3")
+		}
 	}
 	return strings.TrimSpace(s)
 }
@@ -191,7 +197,10 @@ func tokens(s string) map[string]bool {
 // 1 for the same words, 0 for none in common. Two texts without words are
 // similar (1) only when they are equal.
 func Similarity(a, b string) float64 {
-	ta, tb := tokens(a), tokens(b)
+	return jaccard(a, b, tokens(a), tokens(b))
+}
+
+func jaccard(a, b string, ta, tb map[string]bool) float64 {
 	if len(ta) == 0 || len(tb) == 0 {
 		if len(ta) == 0 && len(tb) == 0 && strings.TrimSpace(a) == strings.TrimSpace(b) {
 			return 1

@@ -1,0 +1,43 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// bigPlan is a plan of n sections with 10 milestones of 5 tasks each and an
+// estimate table, about 70 lines per section.
+func bigPlan(n int) []byte {
+	var b strings.Builder
+	for s := 1; s <= n; s++ {
+		fmt.Fprintf(&b, "## 3.%d Section number %d\nDepends on :x: [2.1](u).\n\n", s, s)
+		for m := 1; m <= 10; m++ {
+			fmt.Fprintf(&b, "- **M%d**: milestone %d of section %d about topic %d\n", m, m, s, m*s)
+			for t := 1; t <= 5; t++ {
+				fmt.Fprintf(&b, "  - [ ] task %d of milestone %d in section %d, see #%d\n", t, m, s, t)
+			}
+		}
+		b.WriteString("\n| Milestone | Estimated Volunteers | Estimated Individual Hours | Estimated Total Hours | Stage |\n|---|---|---|---|---|\n")
+		for m := 1; m <= 10; m++ {
+			fmt.Fprintf(&b, "| M%d | 4-5 | 2 | 8-10 | ➡️ Y1 |\n", m)
+		}
+		b.WriteString("> Estimated Total Combined Volunteer Hours: 80-100\n\n")
+	}
+	return []byte(b.String())
+}
+
+func BenchmarkParse(b *testing.B) {
+	src := bigPlan(20)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		Parse(src)
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	prev, next := Parse(bigPlan(20)), Parse(bigPlan(20))
+	for b.Loop() {
+		Match(prev, next)
+	}
+}
