@@ -306,7 +306,7 @@ func TestComposeRefusesBadInput(t *testing.T) {
 		"bad message id":    {func(o *mail.Outgoing) { o.MessageID = "no at sign" }, "message id"},
 		"no body":           {func(o *mail.Outgoing) { o.Text = "" }, "no body"},
 		"unusable key":      {func(o *mail.Outgoing) { o.EncryptTo = []byte("garbage") }, "EncryptTo"},
-		"private key as key": {func(o *mail.Outgoing) {
+		"message as key": {func(o *mail.Outgoing) {
 			o.EncryptTo = []byte("-----BEGIN PGP MESSAGE-----\n\n-----END PGP MESSAGE-----\n")
 		}, "EncryptTo"},
 		"attachment no name": {func(o *mail.Outgoing) { o.Attachments = []mail.Attachment{{Data: []byte("x")}} }, "no file name"},

@@ -47,7 +47,7 @@ func config(now func() time.Time) *packet.Config {
 // instead of an earlier clock to keep tests with fixed clocks working).
 func Generate(name, email string, now time.Time) (*Key, error) {
 	if strings.ContainsAny(name, "()<>\x00") {
-		return nil, fmt.Errorf("pgpkey: name %q may not contain any of ()<> ", name)
+		return nil, fmt.Errorf("pgpkey: name %q may not contain any of the characters ( ) < >", name)
 	}
 	if email == "" || strings.ContainsAny(email, "()<> \x00") || !strings.Contains(email, "@") {
 		return nil, fmt.Errorf("pgpkey: email %q is not an address like security@example.org", email)
