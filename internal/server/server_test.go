@@ -286,7 +286,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		}
 		ta.Secret(setup)
 		b := ta.Browser()
-		b.Get("/setup/" + setup).Want(t, 200)
+		b.Get("/setup/"+setup).Want(t, 200)
 		adminPw := "first-admin-passphrase-" + t.Name()
 		ta.Secret(adminPw)
 		b.Post("/setup/"+setup, url.Values{"email": {"first@example.org"}, "password": {adminPw}, "password2": {adminPw}}).Want(t, http.StatusSeeOther)
@@ -325,7 +325,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		ta.API("POST", "/api/v1/invitations", at, map[string]string{"email": "inv@example.org", "role": "member"}).Want(t, 201).JSON(t, &link)
 		inv := link.URL[strings.LastIndex(link.URL, "/")+1:]
 		ta.Secret(inv)
-		ta.Browser().Get("/invite/" + inv).Want(t, 200)
+		ta.Browser().Get("/invite/"+inv).Want(t, 200)
 		// A request that fails validation with a password in it.
 		ta.API("POST", "/api/v1/users", at, map[string]string{"email": "bad", "role": "member", "password": newPw}).Want(t, 422)
 
