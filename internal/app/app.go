@@ -38,10 +38,10 @@ type App struct {
 
 // Options adjust Open (tests inject a fake clock and cheap password hashing).
 type Options struct {
-	Clock      clock.Clock
-	Log        *slog.Logger
-	Argon      account.ArgonParams
-	NoMigrate  bool
+	Clock     clock.Clock
+	Log       *slog.Logger
+	Argon     account.ArgonParams
+	NoMigrate bool
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.

@@ -24,7 +24,9 @@ func Next(ctx context.Context, q db.Querier, prefix string, at time.Time) (strin
 }
 
 // Format renders an id.
-func Format(prefix string, year int, n int64) string { return fmt.Sprintf("%s-%d-%04d", prefix, year, n) }
+func Format(prefix string, year int, n int64) string {
+	return fmt.Sprintf("%s-%d-%04d", prefix, year, n)
+}
 
 // NextNumber increments counter name and returns its new value (1 for a new counter).
 func NextNumber(ctx context.Context, q db.Querier, name string) (int64, error) {

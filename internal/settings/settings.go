@@ -22,7 +22,9 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(d *db.DB, c clock.Clock, ev *events.Log) *Service { return &Service{db: d, clock: c, events: ev} }
+func New(d *db.DB, c clock.Clock, ev *events.Log) *Service {
+	return &Service{db: d, clock: c, events: ev}
+}
 
 // Get returns a setting's value, or def when unset.
 func (s *Service) Get(ctx context.Context, key, def string) (string, error) {
