@@ -79,16 +79,15 @@ func Match(prev, next *Document) *Matching {
 
 	// Sections.
 	usedOld := map[*Section]bool{}
+	byNumber := map[string][]*Section{}
+	for _, o := range oldSecs {
+		byNumber[o.Number] = append(byNumber[o.Number], o)
+	}
 	for _, n := range newSecs {
-		if n.Number == "" {
-			continue
-		}
-		for _, o := range oldSecs {
-			if !usedOld[o] && o.Number == n.Number {
-				m.pairSection(Pair[*Section]{Old: o, New: n, By: ByNumber, Score: Similarity(o.Title, n.Title)})
-				usedOld[o] = true
-				break
-			}
+		if olds := byNumber[n.Number]; n.Number != "" && len(olds) > 0 {
+			byNumber[n.Number] = olds[1:]
+			m.pairSection(Pair[*Section]{Old: olds[0], New: n, By: ByNumber, Score: Similarity(olds[0].Title, n.Title)})
+			usedOld[olds[0]] = true
 		}
 	}
 	for _, p := range matchByText(unmatched(oldSecs, usedOld), unmatchedNew(newSecs, m.oldSection), func(s *Section) string { return s.Title }) {
@@ -99,15 +98,16 @@ func Match(prev, next *Document) *Matching {
 	// Milestones within matched sections, then anywhere.
 	usedMs := map[*Milestone]bool{}
 	for _, sp := range m.Sections {
-		for _, n := range sp.New.Milestones {
-			if n.GeneratedID {
-				continue
+		byID := map[string][]*Milestone{}
+		for _, o := range sp.Old.Milestones {
+			if !o.GeneratedID {
+				byID[lowerASCII(o.ID)] = append(byID[lowerASCII(o.ID)], o)
 			}
-			for _, o := range sp.Old.Milestones {
-				if !usedMs[o] && !o.GeneratedID && equalFoldID(o.ID, n.ID) {
-					m.pairMilestone(Pair[*Milestone]{Old: o, New: n, By: ByID, Score: Similarity(o.Title, n.Title)}, usedMs)
-					break
-				}
+		}
+		for _, n := range sp.New.Milestones {
+			if olds := byID[lowerASCII(n.ID)]; !n.GeneratedID && len(olds) > 0 {
+				byID[lowerASCII(n.ID)] = olds[1:]
+				m.pairMilestone(Pair[*Milestone]{Old: olds[0], New: n, By: ByID, Score: Similarity(olds[0].Title, n.Title)}, usedMs)
 			}
 		}
 		for _, p := range matchByText(unmatched(sp.Old.Milestones, usedMs), unmatchedNew(sp.New.Milestones, m.oldMilestone), milestoneTitle) {
@@ -225,14 +225,37 @@ func matchByText[T comparable](olds, news []T, text func(T) string) []Pair[T] {
 		o, n  int
 		score float64
 	}
+	usedO, usedN := map[int]bool{}, map[int]bool{}
+	var out []Pair[T]
+	// Equal texts first, in order: cheap, and what the best-first pass
+	// below would choose anyway.
+	byText := map[string][]int{}
+	for j, n := range news {
+		byText[text(n)] = append(byText[text(n)], j)
+	}
+	for i, o := range olds {
+		if js := byText[text(o)]; len(js) > 0 && Similarity(text(o), text(o)) == 1 {
+			byText[text(o)] = js[1:]
+			usedO[i], usedN[js[0]] = true, true
+			out = append(out, Pair[T]{Old: o, New: news[js[0]], By: ByText, Score: 1})
+		}
+	}
 	newTokens := make([]map[string]bool, len(news))
 	for j, n := range news {
-		newTokens[j] = tokens(text(n))
+		if !usedN[j] {
+			newTokens[j] = tokens(text(n))
+		}
 	}
 	var cands []cand
 	for i, o := range olds {
+		if usedO[i] {
+			continue
+		}
 		ot := tokens(text(o))
 		for j, n := range news {
+			if usedN[j] {
+				continue
+			}
 			if s := jaccard(text(o), text(n), ot, newTokens[j]); s >= matchThreshold {
 				cands = append(cands, cand{i, j, s})
 			}
@@ -247,8 +270,6 @@ func matchByText[T comparable](olds, news []T, text func(T) string) []Pair[T] {
 		}
 		return cmp.Compare(a.n, b.n)
 	})
-	usedO, usedN := map[int]bool{}, map[int]bool{}
-	var out []Pair[T]
 	for _, c := range cands {
 		if usedO[c.o] || usedN[c.n] {
 			continue

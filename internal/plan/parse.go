@@ -74,6 +74,12 @@ type parser struct {
 	lastFN    *Footnote
 	rows      []pendingRow
 	implicit  map[*Section]bool
+	msIDs     map[msKey]*Milestone // first milestone of each id in each section
+}
+
+type msKey struct {
+	section *Section
+	id      string // lower-case
 }
 
 // Parse reads a plan in the SIRT plan's Markdown format. It never fails:
@@ -89,6 +95,7 @@ func Parse(src []byte) *Document {
 		keyCount:  map[*Section]int{},
 		footnotes: map[string]*Footnote{},
 		implicit:  map[*Section]bool{},
+		msIDs:     map[msKey]*Milestone{},
 	}
 	for i := range p.lines {
 		p.line(i)
@@ -275,13 +282,12 @@ func (p *parser) line(i int) {
 	}
 	if p.mode == estimateBlock && p.cur != nil {
 		p.flushPara()
-		fe := &FreeEstimate{Line: n, Text: plain, Durations: extractDurations(plain)}
+		fe := &FreeEstimate{Line: n, Text: plain}
 		p.cur.FreeEstimates = append(p.cur.FreeEstimates, fe)
 		p.cur.FootnoteRefs = appendUnique(p.cur.FootnoteRefs, footnoteRefs(body)...)
 		p.dependencies(body, n, nil)
 		p.cont = func(more string, _ int) {
 			fe.Text += " " + clean(more)
-			fe.Durations = extractDurations(fe.Text)
 		}
 		return
 	}
@@ -476,22 +482,25 @@ func milestoneHead(body string) (id string, refs []string, title string, ok bool
 
 func (p *parser) milestone(id string, generated bool, refs []string, title string, n, indent int, bullet, box, done bool) {
 	s := p.section(n)
-	if prev := s.Milestone(id); prev != nil && !generated {
+	key := msKey{s, lowerASCII(id)}
+	prev, dup := p.msIDs[key]
+	if dup && !generated {
 		p.warn(n, "Milestone %s appears twice in section %s (first on line %d); estimate rows join the first.", id, sectionName(s), prev.Line)
 	}
 	m := &Milestone{
 		ID: id, GeneratedID: generated, Title: clean(title), Line: n, Done: done, Checkbox: box,
 		Issues: extractIssues(title), FootnoteRefs: refs,
 	}
-	m.Durations = extractDurations(m.Title)
 	s.Milestones = append(s.Milestones, m)
+	if !dup {
+		p.msIDs[key] = m
+	}
 	p.dependencies(title, n, m)
 	p.ms, p.msIndent, p.msList, p.tasks, p.orphan = m, indent, bullet, nil, false
 	p.cont = func(more string, line int) {
 		m.Title = strings.TrimSpace(m.Title + " " + clean(withoutFootnoteRefs(more)))
 		m.Issues = append(m.Issues, extractIssues(more)...)
 		m.FootnoteRefs = appendUnique(m.FootnoteRefs, footnoteRefs(more)...)
-		m.Durations = extractDurations(m.Title)
 		p.dependencies(more, line, m)
 	}
 }
@@ -501,7 +510,6 @@ func (p *parser) task(body string, n, indent int, box, done bool) {
 		Text: clean(withoutFootnoteRefs(body)), Done: done, Checkbox: box, Line: n,
 		Issues: extractIssues(body), FootnoteRefs: footnoteRefs(body),
 	}
-	t.Durations = extractDurations(t.Text)
 	for len(p.tasks) > 0 && p.tasks[len(p.tasks)-1].indent >= indent {
 		p.tasks = p.tasks[:len(p.tasks)-1]
 	}
@@ -525,7 +533,6 @@ func (p *parser) task(body string, n, indent int, box, done bool) {
 		t.Text = strings.TrimSpace(t.Text + " " + clean(withoutFootnoteRefs(more)))
 		t.Issues = append(t.Issues, extractIssues(more)...)
 		t.FootnoteRefs = appendUnique(t.FootnoteRefs, footnoteRefs(more)...)
-		t.Durations = extractDurations(t.Text)
 	}
 }
 
@@ -948,15 +955,16 @@ func (p *parser) resolveFootnotes() {
 	}
 }
 
-// finish makes every list non-nil (so JSON shows [] rather than null) and
-// sorts the warnings by line.
+// finish extracts the durations named by milestones, tasks and prose
+// estimates (once their continuation lines are joined), makes every list
+// non-nil (so JSON shows [] rather than null) and sorts the warnings by line.
 func (p *parser) finish() {
 	d := p.doc
 	var tasks func([]*Task)
 	tasks = func(ts []*Task) {
 		for _, t := range ts {
+			t.Durations = extractDurations(t.Text)
 			t.Issues = nonNil(t.Issues)
-			t.Durations = nonNil(t.Durations)
 			t.FootnoteRefs = nonNil(t.FootnoteRefs)
 			t.Footnotes = nonNil(t.Footnotes)
 			t.Tasks = nonNil(t.Tasks)
@@ -978,9 +986,9 @@ func (p *parser) finish() {
 		s.FreeEstimates = nonNil(s.FreeEstimates)
 		s.Sections = nonNil(s.Sections)
 		for _, m := range s.Milestones {
+			m.Durations = extractDurations(m.Title)
 			m.Issues = nonNil(m.Issues)
 			m.DependsOn = nonNil(m.DependsOn)
-			m.Durations = nonNil(m.Durations)
 			m.FootnoteRefs = nonNil(m.FootnoteRefs)
 			m.Footnotes = nonNil(m.Footnotes)
 			m.Tasks = nonNil(m.Tasks)
@@ -991,7 +999,7 @@ func (p *parser) finish() {
 			e.Footnotes = nonNil(e.Footnotes)
 		}
 		for _, fe := range s.FreeEstimates {
-			fe.Durations = nonNil(fe.Durations)
+			fe.Durations = extractDurations(fe.Text)
 		}
 		tasks(s.Tasks)
 	})

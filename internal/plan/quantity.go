@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -293,10 +294,22 @@ func extractDurations(text string) []Duration {
 	}
 	// The phrase of a duration is its clause (between , ; or line ends), cut
 	// where another duration of the same clause starts.
-	clauseStart := func(p int) int { return strings.LastIndexAny(text[:p], ",;\n") + 1 }
+	var seps []int
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c == ',' || c == ';' || c == '\n' {
+			seps = append(seps, i)
+		}
+	}
+	clauseStart := func(p int) int {
+		i, _ := slices.BinarySearch(seps, p)
+		if i == 0 {
+			return 0
+		}
+		return seps[i-1] + 1
+	}
 	clauseEnd := func(p int) int {
-		if i := strings.IndexAny(text[p:], ",;\n"); i >= 0 {
-			return p + i
+		if i, _ := slices.BinarySearch(seps, p); i < len(seps) {
+			return seps[i]
 		}
 		return len(text)
 	}
