@@ -21,6 +21,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
@@ -32,6 +33,8 @@ const Prefix = "/api/v1"
 type API struct {
 	app  *app.App
 	huma huma.API
+	// ReportLimiter limits report submissions per IP (the web form shares it).
+	ReportLimiter *ratelimit.Limiter
 }
 
 // New registers every API route on mux and returns the API (its OpenAPI document is
@@ -52,6 +55,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x := &API{app: a, huma: h}
 	x.registerAccount()
 	x.registerAdmin()
+	x.registerReports()
 	return x
 }
 

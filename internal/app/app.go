@@ -8,16 +8,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/settings"
+	"github.com/oss-sirt/sirt/internal/templates"
 )
 
 // Version is set at build time with -ldflags "-X github.com/oss-sirt/sirt/internal/app.Version=…".
@@ -34,6 +40,12 @@ type App struct {
 	Accounts *account.Service
 	Settings *settings.Service
 	Started  time.Time
+
+	Templates *templates.Store
+	Outbox    *notify.Service
+	Intake    *intake.Service
+
+	keys keyCache
 }
 
 // Options adjust Open (tests inject a fake clock and cheap password hashing).
@@ -42,6 +54,8 @@ type Options struct {
 	Log       *slog.Logger
 	Argon     account.ArgonParams
 	NoMigrate bool
+	// Mailer sends outbound mail; nil means messages are held in the outbox.
+	Mailer mail.Sender
 }
 
 // Open opens the database named by cfg, migrates it and builds the services.
@@ -81,6 +95,13 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Jobs = jobs.New(d, a.Clock, a.Log)
 	a.Accounts = account.New(d, a.Clock, a.Events, account.Config{Argon: o.Argon, Issuer: cfg.Team})
 	a.Settings = settings.New(d, a.Clock, a.Events)
+	a.Templates = templates.New(a.Settings)
+	a.Outbox = notify.New(d, a.Clock, a.Jobs, notify.Config{From: fmt.Sprintf("%s <%s>", cfg.Team, cfg.MailFrom), Host: mailHost(cfg), Intake: cfg.IntakeAddress},
+		o.Mailer, a.TeamKey)
+	a.Intake = intake.New(d, a.Clock, a.Events, a.Jobs, &intake.Files{Dir: cfg.Files}, intake.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL,
+		Team: cfg.Team, Calendar: calendar.Default(), Policy: calendar.DefaultPolicy()}, a.Log)
+	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
+	a.Intake.SetTeamKey(a.TeamKey)
 	a.registerJobs()
 	return a
 }
@@ -108,4 +129,12 @@ func (a *App) Describe() string {
 		return "PostgreSQL"
 	}
 	return fmt.Sprintf("SQLite %s", a.DB.Path())
+}
+
+// mailHost is the host part of the intake address, used in Message-IDs.
+func mailHost(cfg config.Config) string {
+	if i := strings.LastIndex(cfg.IntakeAddress, "@"); i >= 0 {
+		return cfg.IntakeAddress[i+1:]
+	}
+	return "sirt.localhost"
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -23,6 +24,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/server"
 )
 
@@ -324,6 +326,18 @@ func runServe(ctx context.Context, env Env, c *config.Config, _ *flag.FlagSet, a
 	defer stop()
 	o := env.AppOptions
 	o.Log = log
+	if c.SMTPRelay != "" && o.Mailer == nil {
+		host, port, err := net.SplitHostPort(c.SMTPRelay)
+		if err != nil {
+			return usagef("--smtp-relay: %q is not host:port", c.SMTPRelay)
+		}
+		p, _ := strconv.Atoi(port)
+		sender, err := mail.NewSMTPSender(mail.SMTPConfig{Host: host, Port: p, Username: c.SMTPUser, Password: c.SMTPPassword})
+		if err != nil {
+			return fmt.Errorf("--smtp-relay: %w", err)
+		}
+		o.Mailer = sender
+	}
 	a, err := app.Open(ctx, *c, o)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 		return nil, err
 	}
 	s.API = api.New(a, s.Mux)
+	s.Web.ReportLimiter = s.API.ReportLimiter
 	s.Web.Register(s.Mux)
 	for _, m := range modules {
 		m.Register(s)
@@ -69,6 +70,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 	// themselves; cross-origin protection is for cookie-authenticated forms.
 	var h http.Handler = s.Mux
 	h = authenticate(a.Accounts, h)
+	h = api.RememberIP(h)
 	h = cop.Handler(h)
 	h = securityHeaders(strings.HasPrefix(a.Cfg.BaseURL, "https://"), h)
 	h = limitBodies(h)

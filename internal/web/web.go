@@ -24,6 +24,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
@@ -51,6 +52,8 @@ type Handlers struct {
 	ticketKey []byte
 	secure    bool
 	navs      []NavItem
+	// ReportLimiter limits report submissions per IP (shared with the API).
+	ReportLimiter *ratelimit.Limiter
 }
 
 // NavItem is one entry of the main navigation; later capabilities add theirs.
@@ -66,9 +69,11 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		secure: strings.HasPrefix(a.Cfg.BaseURL, "https://")}
 	h.navs = []NavItem{
 		{Label: "Dashboard", Href: "/dashboard", Action: authz.ViewDashboard},
+		{Label: "Reports", Href: "/reports", Action: authz.ListReports},
 		{Label: "Users", Href: "/admin/users", Action: authz.ManageUsers},
 		{Label: "Jobs", Href: "/admin/jobs", Action: authz.ViewJobs},
 		{Label: "Audit", Href: "/admin/audit", Action: authz.ViewAudit},
+		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
 		{Label: "Account", Href: "/account"},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -105,8 +110,17 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join": strings.Join,
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":     strings.Join,
+	"markdown": Markdown,
+	"list":     func(xs ...string) []string { return xs },
+	"date":     func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006") },
+	"pct": func(a, b int) int {
+		if b == 0 {
+			return 0
+		}
+		return a * 100 / b
+	},
 }
 
 // AddNav appends a navigation entry (for later capabilities).
@@ -149,6 +163,8 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	handle("GET /admin/jobs", h.jobsPage)
 	handle("POST /admin/jobs/{id}/retry", h.jobRetry)
 	handle("GET /admin/audit", h.auditPage)
+	h.registerPublic(mux)
+	h.registerIntake(mux)
 }
 
 func staticHandler() http.Handler {
@@ -247,6 +263,8 @@ func (h *Handlers) serveError(w http.ResponseWriter, r *http.Request, err error)
 		status, msg = http.StatusForbidden, err.Error()
 	case errors.Is(err, errCSRF):
 		status, msg = http.StatusForbidden, err.Error()
+	case isRule(err):
+		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, account.ErrRateLimited):
 		status, msg = http.StatusTooManyRequests, err.Error()
 	case errors.As(err, &mbe):
@@ -341,6 +359,12 @@ func clientIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
+}
+
+// isRule reports whether err is a state rule a request broke (409).
+func isRule(err error) bool {
+	var r interface{ Rule() string }
+	return errors.As(err, &r)
 }
 
 func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }

@@ -1,0 +1,122 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/notify"
+	"github.com/oss-sirt/sirt/internal/templates"
+)
+
+// Job kinds of the intake.
+const (
+	JobAcknowledge = "intake.acknowledge"
+	JobParkExpiry  = "intake.park_expiry"
+	JobInboundMail = "intake.inbound_mail"
+)
+
+type ackArgs struct {
+	Report int64  `json:"report"`
+	Token  string `json:"token,omitempty"` // the finder's tracking token, for the link in the mail
+}
+
+// Messaging is how intake writes to finders: templates plus the notification outbox.
+type Messaging struct {
+	Templates *templates.Store
+	Outbox    *notify.Service
+}
+
+// SetMessaging wires templates and the outbox, and registers the intake's job kinds.
+func (s *Service) SetMessaging(m Messaging) {
+	s.msg = m
+	s.jobs.Register(JobAcknowledge, jobs.Handler{Run: s.acknowledge})
+	s.jobs.Register(JobParkExpiry, jobs.Handler{Run: s.parkExpiry})
+	s.jobs.Register(JobInboundMail, jobs.Handler{Run: s.processInbound, MaxAttempts: 5})
+}
+
+// acknowledge tells the finder the report arrived: a message on the tracking page and,
+// when they left an address, an email. Idempotent: a report acknowledged once is not
+// acknowledged again.
+func (s *Service) acknowledge(ctx context.Context, j jobs.Job) error {
+	var a ackArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		r, err := s.loadByID(ctx, q, a.Report)
+		if err != nil {
+			return jobs.Cancel(err)
+		}
+		if r.AckAt != nil {
+			return nil
+		}
+		data := map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID, "TrackingURL": s.TrackingURL(a.Token),
+			"Summary": r.Summary, "AckDays": s.cfg.Policy.AcknowledgeDays, "AssessDays": s.cfg.Policy.AssessmentDays,
+			"AssessBy": r.AssessDue.Format("Monday 2 January 2006")}
+		name := templates.AcknowledgementNoEmail
+		if r.Reporter.Email != "" {
+			name = templates.Acknowledgement
+		}
+		subject, body, err := s.msg.Templates.Render(ctx, name, data)
+		if err != nil {
+			return err
+		}
+		actor := authz.System("intake")
+		if _, err := s.addMessage(ctx, q, actor, r, "system", "finder", "system", body); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		state := r.State
+		if state == StateNew {
+			state = StateAcknowledged
+		}
+		if _, err := q.Exec(ctx, "UPDATE reports SET acknowledged_at = ?, state = ?, updated_at = ? WHERE id = ?", now, state, now, r.ID); err != nil {
+			return err
+		}
+		if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.acknowledged", Subject: r.Ref(),
+			After: map[string]any{"state": state, "email": r.Reporter.Email != ""}}); err != nil {
+			return err
+		}
+		if r.Reporter.Email != "" {
+			_, err := s.msg.Outbox.Queue(ctx, q, notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
+				Purpose: "acknowledgement", ThreadTok: r.replyToken, InReplyTo: r.mailMessageID()})
+			return err
+		}
+		return nil
+	})
+}
+
+// enqueueFinderMail mails a team message to the finder, if they left an address.
+func (s *Service) enqueueFinderMail(ctx context.Context, q db.Querier, r *Report, key, tmpl, text string) error {
+	if r.Reporter.Email == "" || s.msg.Outbox == nil {
+		return nil
+	}
+	if tmpl == "" {
+		tmpl = templates.ReportMessage
+	}
+	subject, body, err := s.msg.Templates.Render(ctx, tmpl, map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID,
+		"TrackingURL": "(the private link in our first message)", "Body": text, "Rationale": text, "Outcome": r.Outcome, "Missing": r.missingLabels(),
+		"Until": ""})
+	if err != nil {
+		return fmt.Errorf("intake: template %s: %w", tmpl, err)
+	}
+	_, err = s.msg.Outbox.Queue(ctx, q, notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
+		Purpose: "report." + key, ThreadTok: r.replyToken})
+	return err
+}
+
+func (r *Report) missingLabels() []string {
+	var out []string
+	for _, el := range r.Checklist() {
+		if !el.Present {
+			out = append(out, el.Label)
+		}
+	}
+	return out
+}
+
+func (r *Report) mailMessageID() string { return r.messageID }

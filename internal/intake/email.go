@@ -1,0 +1,174 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/pgpkey"
+)
+
+// Email intake. The SMTP listener hands each message to Deliver, which stores the raw
+// bytes and a processing job in one transaction before the listener answers "250 OK":
+// a mail the sender was told we accepted is never lost, even if it cannot be parsed or
+// decrypted. The job then turns it into a report, or a reply on an existing one.
+
+type inboundArgs struct {
+	ID int64 `json:"id"`
+}
+
+// TeamKey returns the team's OpenPGP key, for decrypting mail.
+type TeamKey func(ctx context.Context) (*pgpkey.Key, error)
+
+// SetTeamKey wires the team key used to decrypt inbound mail.
+func (s *Service) SetTeamKey(k TeamKey) { s.teamKey = k }
+
+// Deliver stores an inbound mail for processing (the SMTP listener's DeliverFunc).
+func (s *Service) Deliver(ctx context.Context, from string, rcpts []string, raw []byte) error {
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		var id int64
+		if err := q.QueryRow(ctx, "INSERT INTO inbound_mail (mail_from, rcpt_to, raw, state, received_at) VALUES (?, ?, ?, 'received', ?) RETURNING id",
+			from, strings.Join(rcpts, ","), raw, s.clock.Now()).Scan(&id); err != nil {
+			return fmt.Errorf("intake: store inbound mail: %w", err)
+		}
+		_, err := s.jobs.Enqueue(ctx, q, JobInboundMail, inboundArgs{ID: id}, jobs.Options{UniqueKey: fmt.Sprintf("inbound:%d", id), Priority: 10})
+		return err
+	})
+}
+
+func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
+	var a inboundArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	var raw []byte
+	var state, from, rcpts string
+	if err := s.db.Read().QueryRow(ctx, "SELECT raw, state, mail_from, rcpt_to FROM inbound_mail WHERE id = ?", a.ID).Scan(&raw, &state, &from, &rcpts); err != nil {
+		return jobs.Cancel(fmt.Errorf("inbound mail %d: %w", a.ID, err))
+	}
+	if state != "received" {
+		return nil
+	}
+	var key *pgpkey.Key
+	if s.teamKey != nil {
+		if k, err := s.teamKey(ctx); err == nil {
+			key = k
+		}
+	}
+	m, perr := mail.Parse(raw, key)
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		actor := authz.System("email")
+		if perr != nil {
+			// Keep what we cannot read as a report a person will look at.
+			sub := Submission{Summary: "Unreadable email from " + from, Details: "sirt could not read this message: " + perr.Error() +
+				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)}}
+			_ = sub.Normalize()
+			r, _, err := s.insert(ctx, q, actor, SourceEmail, sub, "")
+			if err != nil {
+				return err
+			}
+			return s.markInbound(ctx, q, a.ID, "failed", perr.Error(), r.ID)
+		}
+		if r, ok := s.threadOf(ctx, q, m, strings.Split(rcpts, ",")); ok {
+			body := strings.TrimSpace(m.Text)
+			if body == "" {
+				body = "(empty message)"
+			}
+			if _, err := s.addMessage(ctx, q, actor, r, "finder", "finder", "email", body); err != nil {
+				return err
+			}
+			if err := s.storeMailFiles(ctx, q, r, m); err != nil {
+				return err
+			}
+			if err := s.unpark(ctx, q, r); err != nil {
+				return err
+			}
+			return s.markInbound(ctx, q, a.ID, "processed", "", r.ID)
+		}
+		sub := Submission{Summary: strings.TrimSpace(m.Subject), Details: m.Text,
+			Reporter: Reporter{Name: m.From.Name, Email: validEmail(m.From.Addr)}}
+		if sub.Summary == "" {
+			sub.Summary = "(no subject)"
+		}
+		if len([]rune(sub.Summary)) > 300 {
+			sub.Summary = string([]rune(sub.Summary)[:300])
+		}
+		if err := sub.Normalize(); err != nil {
+			sub.Details = sub.Details + "\n\n(sirt could not use every field of this mail: " + err.Error() + ")"
+			sub.Reporter = Reporter{}
+			if err := sub.Normalize(); err != nil {
+				return jobs.Cancel(err)
+			}
+		}
+		r, token, err := s.insert(ctx, q, actor, SourceEmail, sub, m.MessageID)
+		if err != nil {
+			return err
+		}
+		_ = token
+		if err := s.storeMailFiles(ctx, q, r, m); err != nil {
+			return err
+		}
+		if m.Encrypted {
+			if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.received.encrypted", Subject: r.Ref()}); err != nil {
+				return err
+			}
+		}
+		return s.markInbound(ctx, q, a.ID, "processed", strings.Join(m.Warnings, "; "), r.ID)
+	})
+}
+
+func validEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.Count(s, "@") != 1 || len(s) > 254 || strings.ContainsAny(s, " <>") {
+		return ""
+	}
+	return strings.ToLower(s)
+}
+
+// threadOf finds the report a reply belongs to, by the reply token in its addresses or
+// message ids.
+func (s *Service) threadOf(ctx context.Context, q db.Querier, m *mail.Message, rcpts []string) (*Report, bool) {
+	tok, ok := mail.FindToken(m)
+	if !ok {
+		for _, rc := range rcpts {
+			if t, ok2 := mail.ReplyToken(rc); ok2 {
+				tok, ok = t, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	r, err := scanReport(q.QueryRow(ctx, "SELECT "+reportColumns+" FROM reports WHERE reply_token = ?", tok))
+	if err != nil {
+		return nil, false
+	}
+	return r, true
+}
+
+func (s *Service) storeMailFiles(ctx context.Context, q db.Querier, r *Report, m *mail.Message) error {
+	if s.files == nil {
+		return nil
+	}
+	for _, at := range m.Attachments {
+		if _, err := s.files.store(ctx, q, r.ID, "email", Upload{Filename: at.Filename, Data: at.Data}, s.clock.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) markInbound(ctx context.Context, q db.Querier, id int64, state, msg string, reportID int64) error {
+	_, err := q.Exec(ctx, "UPDATE inbound_mail SET state = ?, error = ?, report_id = ? WHERE id = ?", state, msg, reportID, id)
+	return err
+}
+
+// ErrNoKey means the team has no OpenPGP key yet.
+var ErrNoKey = errors.New("the team has no OpenPGP key yet: run 'sirt keys generate'")
