@@ -66,7 +66,7 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		actor := authz.System("email")
 		if perr != nil {
 			// Keep what we cannot read as a report a person will look at.
-			sub := Submission{Summary: "Unreadable email from " + from, Details: "sirt could not read this message: " + perr.Error() +
+			sub := Submission{Summary: "Unreadable email from " + strings.ToValidUTF8(from, "?"), Details: "sirt could not read this message: " + perr.Error() +
 				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)}}
 			_ = sub.Normalize()
 			r, _, err := s.insert(ctx, q, actor, SourceEmail, sub, "")
@@ -166,6 +166,7 @@ func (s *Service) storeMailFiles(ctx context.Context, q db.Querier, r *Report, m
 }
 
 func (s *Service) markInbound(ctx context.Context, q db.Querier, id int64, state, msg string, reportID int64) error {
+	msg = strings.ToValidUTF8(strings.ReplaceAll(msg, "\x00", ""), "?")
 	_, err := q.Exec(ctx, "UPDATE inbound_mail SET state = ?, error = ?, report_id = ? WHERE id = ?", state, msg, reportID, id)
 	return err
 }

@@ -84,7 +84,8 @@ func (e *Errors) Email(field, v string, required bool) string {
 
 // Text checks a required or optional text field's length in characters.
 func (e *Errors) Text(field, v string, required bool, max int) string {
-	v = strings.TrimSpace(v)
+	// NUL is never meaningful in text and PostgreSQL refuses it.
+	v = strings.TrimSpace(strings.ReplaceAll(v, "\x00", ""))
 	if v == "" && required {
 		e.Add(field, "is required")
 		return v
