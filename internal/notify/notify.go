@@ -25,17 +25,17 @@ const JobSend = "notify.send"
 
 // Message is one outbound email.
 type Message struct {
-	To         string
-	Subject    string
-	Body       string
-	MessageID  string // stable; made from ThreadToken when empty
-	InReplyTo  string
-	ReplyTo    string
-	EncryptTo  string // recipient's armored public key, if any
-	ReportID   int64
-	CaseID     int64
-	Purpose    string // "acknowledgement", "report.message", "case.post"…
-	ThreadTok  string // reply token used in Message-ID and Reply-To
+	To        string
+	Subject   string
+	Body      string
+	MessageID string // stable; made from ThreadToken when empty
+	InReplyTo string
+	ReplyTo   string
+	EncryptTo string // recipient's armored public key, if any
+	ReportID  int64
+	CaseID    int64
+	Purpose   string // "acknowledgement", "report.message", "case.post"…
+	ThreadTok string // reply token used in Message-ID and Reply-To
 }
 
 // Row is an outbox entry as the team sees it.
