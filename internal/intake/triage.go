@@ -23,7 +23,7 @@ import (
 // TriageInput is a responder's SSVC decision.
 type TriageInput struct {
 	DecisionPoints map[string]string `json:"decision_points"`
-	Rationale      string            `json:"rationale"`
+	Rationale      string            `json:"rationale,omitempty"`
 }
 
 // Decision is the recorded triage decision.
@@ -52,23 +52,25 @@ func (s *Service) Triage(ctx context.Context, actor authz.Actor, ref string, in 
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
-	d, err := table.Decide(in.DecisionPoints)
-	if err != nil {
-		var fe validate.Errors
-		for _, p := range ssvc.Problems(err) {
-			fe = append(fe, validate.FieldError{Field: p.Field, Message: p.Error()})
-		}
-		if len(fe) == 0 {
-			fe.Add("decision_points", "%s", err.Error())
-		}
-		return nil, fe
-	}
-	out := &Decision{Outcome: d.Outcome, Values: d.Values, Rationale: in.Rationale, Table: table.ID}
+	var out *Decision
 	err = s.db.InTx(ctx, func(q db.Querier) error {
+		// Access first: someone who may not triage learns nothing, not even which values are wrong.
 		r, err := s.ForUpdate(ctx, q, actor, ref, authz.TriageReport)
 		if err != nil {
 			return err
 		}
+		d, err := table.Decide(in.DecisionPoints)
+		if err != nil {
+			var fe validate.Errors
+			for _, p := range ssvc.Problems(err) {
+				fe = append(fe, validate.FieldError{Field: p.Field, Message: p.Error()})
+			}
+			if len(fe) == 0 {
+				fe.Add("decision_points", "%s", err.Error())
+			}
+			return fe
+		}
+		out = &Decision{Outcome: d.Outcome, Values: d.Values, Rationale: in.Rationale, Table: table.ID}
 		if r.State == StateDuplicate {
 			return ruleErr("report %s is a duplicate of %s: triage that one", r.PublicID, r.DuplicateOf)
 		}
