@@ -110,8 +110,16 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":     strings.Join,
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join": strings.Join,
+	// pngDataURL lets a server-made PNG through html/template, which otherwise replaces
+	// data: URLs in src with #ZgotmplZ (the TOTP QR code).
+	"pngDataURL": func(s string) template.URL {
+		if strings.HasPrefix(s, "data:image/png;base64,") {
+			return template.URL(s)
+		}
+		return ""
+	},
 	"markdown": Markdown,
 	"list":     func(xs ...string) []string { return xs },
 	"date":     func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006") },
@@ -164,6 +172,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	handle("POST /admin/jobs/{id}/retry", h.jobRetry)
 	handle("GET /admin/audit", h.auditPage)
 	h.registerPublic(mux)
+	h.registerAdvisories(mux)
 	h.registerIntake(mux)
 }
 
