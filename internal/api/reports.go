@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -15,10 +14,6 @@ import (
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/ssvc"
 )
-
-// ReportLimiter limits anonymous report submissions per IP address: a burst of 50,
-// then one every two seconds. Shared by the API and the web form.
-var reportLimiterEvery, reportLimiterBurst = 2 * time.Second, 50
 
 type reportOut struct{ Body *intake.Report }
 
@@ -64,7 +59,9 @@ func ipFrom(ctx context.Context) string { s, _ := ctx.Value(ipKey{}).(string); r
 
 func (x *API) registerReports() {
 	h := x.huma
-	limiter := ratelimit.New(reportLimiterEvery, reportLimiterBurst)
+	// Reports per IP address: a burst (default 50), then one per interval (default 2 s).
+	// The web form shares the limiter.
+	limiter := ratelimit.New(x.app.Cfg.IntakeEvery, x.app.Cfg.IntakeBurst)
 	x.ReportLimiter = limiter
 
 	type submitIn struct {

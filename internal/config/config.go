@@ -39,6 +39,8 @@ type Config struct {
 	SMTPPassword  string
 	MailFrom      string
 	ShutdownGrace time.Duration
+	IntakeBurst   int           // reports accepted at once per IP address
+	IntakeEvery   time.Duration // then one per this interval
 }
 
 // Defaults returns the configuration sirt runs with when told nothing.
@@ -46,6 +48,7 @@ func Defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", Data: "./sirt-data", Team: "OSS-SIRT", IDPrefix: "OSS-SIRT", OSVPrefix: "x_",
 		LogFormat: "text", LogLevel: "info", Workers: 4, ShutdownGrace: 20 * time.Second,
+		IntakeBurst: 50, IntakeEvery: 2 * time.Second,
 	}
 }
 
@@ -74,6 +77,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json (env SIRT_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env SIRT_LOG_LEVEL)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "job workers in this process (env SIRT_WORKERS)")
+	fs.IntVar(&c.IntakeBurst, "intake-burst", c.IntakeBurst, "reports accepted at once from one IP address before the rate limit (env SIRT_INTAKE_BURST)")
+	fs.DurationVar(&c.IntakeEvery, "intake-every", c.IntakeEvery, "after the burst, one report per this interval per IP address (env SIRT_INTAKE_EVERY)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long SIGTERM waits for requests and jobs in flight (env SIRT_SHUTDOWN_GRACE)")
 }
 
@@ -156,6 +161,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 || c.Workers > 256 {
 		bad("--workers: %d is out of range (0–256)", c.Workers)
+	}
+	if c.IntakeBurst < 1 {
+		bad("--intake-burst: %d must be at least 1", c.IntakeBurst)
+	}
+	if c.IntakeEvery <= 0 {
+		bad("--intake-every: %v must be positive (e.g. 2s)", c.IntakeEvery)
 	}
 	if c.Files == "" && c.Data != "" {
 		c.Files = filepath.Join(c.Data, "files")
