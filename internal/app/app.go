@@ -22,6 +22,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/notify"
+	"github.com/oss-sirt/sirt/internal/plan"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/templates"
 )
@@ -44,6 +45,7 @@ type App struct {
 	Templates *templates.Store
 	Outbox    *notify.Service
 	Intake    *intake.Service
+	Plan      *plan.Service
 
 	keys keyCache
 }
@@ -102,6 +104,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Team: cfg.Team, Calendar: calendar.Default(), Policy: calendar.DefaultPolicy()}, a.Log)
 	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
 	a.Intake.SetTeamKey(a.TeamKey)
+	a.Plan = plan.New(d, a.Clock, a.Events)
 	a.registerJobs()
 	return a
 }

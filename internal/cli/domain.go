@@ -15,6 +15,7 @@ import (
 func domainCommands() []*command {
 	var out []*command
 	out = append(out, keyCommands()...)
+	out = append(out, planCommands()...)
 	return out
 }
 
