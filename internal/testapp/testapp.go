@@ -64,6 +64,9 @@ type Options struct {
 	// Config is changed by this function before the app is built (BaseURL and Data are
 	// set already).
 	Config func(c *config.Config)
+	// Log replaces the captured debug log (benchmarks log like production instead);
+	// TestApp.Logs then stays empty.
+	Log *slog.Logger
 }
 
 // TestApp is a running sirt for one test.
@@ -106,7 +109,10 @@ func NewWith(t testing.TB, d *db.DB, o Options) *TestApp {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("testapp: config: %v", err)
 	}
-	log := slog.New(slog.NewTextHandler(ta.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(ta.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	ta.App = app.New(cfg, d, app.Options{Clock: c, Log: log, Argon: CheapArgon})
 	srv, err := server.New(context.Background(), ta.App, o.Modules...)
 	if err != nil {
