@@ -9,6 +9,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/reqctx"
 )
 
 // Me is the signed-in user.
@@ -45,9 +46,12 @@ func (x *API) registerAccount() {
 		if err != nil {
 			return nil, err
 		}
-		u, err := x.app.Accounts.GetUser(ctx, a.UserID)
-		if err != nil {
-			return nil, Problem(err)
+		// The middleware read the user with the token or session moments ago.
+		u := reqctx.User(ctx)
+		if u == nil || u.ID != a.UserID {
+			if u, err = x.app.Accounts.GetUser(ctx, a.UserID); err != nil {
+				return nil, Problem(err)
+			}
 		}
 		out := &meOutput{Body: Me{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, TOTPEnabled: u.TOTPEnabled, TimeZone: u.TimeZone}}
 		for _, s := range a.Scopes {
