@@ -55,7 +55,9 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x := &API{app: a, huma: h}
 	x.registerAccount()
 	x.registerAdmin()
+	x.registerAdvisories()
 	x.registerReports()
+	x.registerPlan()
 	return x
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/clock"
@@ -46,6 +47,8 @@ type App struct {
 	Outbox    *notify.Service
 	Intake    *intake.Service
 	Plan      *plan.Service
+	// Advisories drafts, reviews, schedules, publishes and exports advisories.
+	Advisories *advisory.Service
 
 	keys keyCache
 }
@@ -104,6 +107,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Team: cfg.Team, Calendar: calendar.Default(), Policy: calendar.DefaultPolicy()}, a.Log)
 	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
 	a.Intake.SetTeamKey(a.TeamKey)
+	a.Advisories = advisory.New(d, a.Clock, a.Events, a.Jobs, advisory.Config{IDPrefix: cfg.IDPrefix, OSVPrefix: cfg.OSVPrefix,
+		Team: cfg.Team, BaseURL: cfg.BaseURL, Version: Version}) // registers the job "advisory.publish"
 	a.Plan = plan.New(d, a.Clock, a.Events)
 	a.registerJobs()
 	return a

@@ -16,6 +16,7 @@ func domainCommands() []*command {
 	var out []*command
 	out = append(out, keyCommands()...)
 	out = append(out, planCommands()...)
+	out = append(out, advisoryCommands()...)
 	return out
 }
 

@@ -172,6 +172,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	handle("POST /admin/jobs/{id}/retry", h.jobRetry)
 	handle("GET /admin/audit", h.auditPage)
 	h.registerPublic(mux)
+	h.registerAdvisories(mux)
 	h.registerIntake(mux)
 }
 

@@ -1,0 +1,412 @@
+package advisory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oss-sirt/sirt/internal/advisory/format"
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/ids"
+	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/validate"
+)
+
+// policy returns what authz needs to know of a.
+func (s *Service) policy(ctx context.Context, q db.Querier, actor authz.Actor, a *Advisory) (authz.Advisory, error) {
+	p := authz.Advisory{Published: a.Published(), AuthorID: a.AuthorID}
+	if a.CaseID != nil {
+		if s.cases == nil {
+			// A case advisory without the cases package: treat it as embargoed case
+			// material nobody outside the team is read into.
+			p.Case = &authz.Case{Embargoed: !a.Published()}
+			return p, nil
+		}
+		c, err := s.cases.Case(ctx, q, actor, *a.CaseID)
+		if err != nil {
+			return p, err
+		}
+		p.Case = &c
+	}
+	return p, nil
+}
+
+// load reads an advisory and checks that actor may do action on it.
+func (s *Service) load(ctx context.Context, q db.Querier, actor authz.Actor, ref string, action authz.Action) (*Advisory, error) {
+	a, err := get(ctx, q, ref)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.policy(ctx, q, actor, a)
+	if err != nil {
+		return nil, err
+	}
+	if err := authz.Can(actor, action, p); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func caseIDOf(a *Advisory) int64 {
+	if a.CaseID == nil {
+		return 0
+	}
+	return *a.CaseID
+}
+
+// event appends an event about a; after says what changed (never the embargoed text).
+func (s *Service) event(ctx context.Context, q db.Querier, actor authz.Actor, action string, a *Advisory, before, after any) error {
+	_, err := s.events.Append(ctx, q, actor, events.Entry{Action: action, Subject: a.Ref(), CaseID: caseIDOf(a), Before: before, After: after})
+	return err
+}
+
+type stateChange struct {
+	State      State      `json:"state"`
+	Revision   int        `json:"revision"`
+	PublicDate *time.Time `json:"public_date,omitempty"`
+}
+
+func changeOf(a *Advisory) stateChange {
+	return stateChange{State: a.State, Revision: a.Revision, PublicDate: a.PublicDate}
+}
+
+// Create drafts a standalone advisory (not from a case) from d; it gets the team's next
+// public id.
+func (s *Service) Create(ctx context.Context, actor authz.Actor, d Draft) (*Advisory, error) {
+	if err := authz.Can(actor, authz.ImportAdvisory, nil); err != nil {
+		return nil, err
+	}
+	var a *Advisory
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		var err error
+		a, err = s.createTx(ctx, q, actor, d, nil)
+		return err
+	})
+	return a, err
+}
+
+// CreateFromCase drafts the advisory of vulnerability vuln of a case, prefilled from the
+// case (see CaseSource). Until the cases package is wired in, every case is unknown and
+// the answer is db.ErrNotFound.
+//
+// For the cases engineer: implement CaseSource in package cases, call
+// app.Advisories.SetCases(casesService) in app.New, and POST /api/v1/advisories with
+// {"case_id", "vulnerability"} works as it is.
+func (s *Service) CreateFromCase(ctx context.Context, actor authz.Actor, caseRef, vuln string) (*Advisory, error) {
+	if actor.IsAnonymous() {
+		return nil, authz.ErrUnauthenticated
+	}
+	if s.cases == nil {
+		return nil, fmt.Errorf("advisory: no case %q: %w", caseRef, db.ErrNotFound)
+	}
+	var a *Advisory
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		cd, err := s.cases.AdvisoryDraft(ctx, q, actor, caseRef, vuln)
+		if err != nil {
+			return err
+		}
+		if err := authz.Can(actor, authz.EditAdvisory, authz.Advisory{AuthorID: actor.UserID, Case: &cd.Case}); err != nil {
+			return err
+		}
+		a, err = s.createTx(ctx, q, actor, cd.Draft, &cd.CaseID)
+		return err
+	})
+	return a, err
+}
+
+func (s *Service) createTx(ctx context.Context, q db.Querier, actor authz.Actor, d Draft, caseID *int64) (*Advisory, error) {
+	now := s.clock.Now()
+	doc := &format.Advisory{Modified: now, TLP: format.TLPRed}
+	if err := d.apply(doc); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(doc.Summary) == "" && strings.TrimSpace(doc.Title) == "" {
+		return nil, validate.Field("summary", "is required: one line saying what the vulnerability is")
+	}
+	pid, err := ids.Next(ctx, q, s.cfg.IDPrefix, now)
+	if err != nil {
+		return nil, err
+	}
+	doc.ID, doc.OSVID = pid, format.OSVIDFor(pid, s.cfg.OSVPrefix)
+	if err := checkDocument(doc); err != nil {
+		return nil, err
+	}
+	a := &Advisory{PublicID: pid, OSVID: doc.OSVID, CaseID: caseID, Source: SourceTeam, State: StateDraft, Doc: doc,
+		AuthorID: actor.UserID, CreatedAt: now, UpdatedAt: now, Revision: 1}
+	if err := insert(ctx, q, a, actor, orDefault(d.Change, "Drafted.")); err != nil {
+		return nil, err
+	}
+	return a, s.event(ctx, q, actor, "advisory.created", a, nil, changeOf(a))
+}
+
+// Import makes a draft from an OSV record (any schema version). The record must pass
+// the OSV schema: a record that does not is refused with the *format.ValidationError
+// naming each JSON path ("$.affected[0].ranges[0].events"). The draft keeps the record's
+// id as its public id and OSV id, and its aliases; it is unpublished (TLP:RED) like
+// every draft, whatever the record says about its own publication.
+func (s *Service) Import(ctx context.Context, actor authz.Actor, data []byte) (*Advisory, error) {
+	if err := authz.Can(actor, authz.ImportAdvisory, nil); err != nil {
+		return nil, err
+	}
+	doc, err := format.ImportOSV(data)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	doc.ID = doc.OSVID
+	doc.TLP = format.TLPRed
+	a := &Advisory{PublicID: doc.OSVID, OSVID: doc.OSVID, Source: SourceImported, State: StateDraft, Doc: doc,
+		AuthorID: actor.UserID, CreatedAt: now, UpdatedAt: now, Revision: 1}
+	err = s.db.InTx(ctx, func(q db.Querier) error {
+		if err := insert(ctx, q, a, actor, "Imported from OSV record "+doc.OSVID+"."); err != nil {
+			return err
+		}
+		return s.event(ctx, q, actor, "advisory.imported", a, nil, changeOf(a))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Get returns one advisory by public id, OSV id or number.
+func (s *Service) Get(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
+	return s.load(ctx, s.db.Read(), actor, ref, authz.ReadAdvisory)
+}
+
+// List returns a page of advisories the actor may see, newest first.
+func (s *Service) List(ctx context.Context, actor authz.Actor, o ListOptions) ([]*Advisory, error) {
+	if err := authz.Can(actor, authz.ListAdvisories, nil); err != nil {
+		return nil, err
+	}
+	return list(ctx, s.db.Read(), authz.Scope(actor, authz.KindAdvisory), o)
+}
+
+// Revisions returns the revision history of an advisory, newest first.
+func (s *Service) Revisions(ctx context.Context, actor authz.Actor, ref string) ([]Revision, error) {
+	a, err := s.Get(ctx, actor, ref)
+	if err != nil {
+		return nil, err
+	}
+	return revisions(ctx, s.db.Read(), a.ID)
+}
+
+// change runs one workflow step on an advisory in one transaction: load and authorize,
+// let step change it (or refuse), save it as the next revision, append the event, and
+// let after enqueue follow-up jobs.
+func (s *Service) change(ctx context.Context, actor authz.Actor, ref string, action authz.Action, event string,
+	step func(q db.Querier, a *Advisory, now time.Time) (summary string, err error)) (*Advisory, error) {
+	var out *Advisory
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.load(ctx, q, actor, ref, action)
+		if err != nil {
+			return err
+		}
+		before, prev, now := changeOf(a), a.Revision, s.clock.Now()
+		summary, err := step(q, a, now)
+		if err != nil {
+			return err
+		}
+		a.UpdatedAt = now
+		if err := save(ctx, q, a, prev, actor, summary); err != nil {
+			return err
+		}
+		out = a
+		return s.event(ctx, q, actor, event, a, before, changeOf(a))
+	})
+	return out, err
+}
+
+// Update changes a draft (or a published advisory: a new public revision with a new
+// modified time). ifRevision, when not 0, must be the revision the change was made to
+// (optimistic locking). An approved or scheduled advisory that is changed goes back to
+// draft: the approval was for other text, and the pending publication is superseded.
+func (s *Service) Update(ctx context.Context, actor authz.Actor, ref string, d Draft, ifRevision int) (*Advisory, error) {
+	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.updated", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if ifRevision != 0 && ifRevision != a.Revision {
+			return "", fmt.Errorf("advisory %s is at revision %d, not %d: someone else changed it; reload and try again: %w",
+				a.PublicID, a.Revision, ifRevision, db.ErrConflict)
+		}
+		if err := d.apply(a.Doc); err != nil {
+			return "", err
+		}
+		if strings.TrimSpace(a.Doc.Summary) == "" && strings.TrimSpace(a.Doc.Title) == "" {
+			return "", validate.Field("summary", "is required: one line saying what the vulnerability is")
+		}
+		a.Doc.Modified = now
+		if err := checkDocument(a.Doc); err != nil {
+			return "", err
+		}
+		summary := orDefault(strings.TrimSpace(d.Change), "Updated.")
+		switch a.State {
+		case StateApproved, StateScheduled:
+			a.State, a.ApprovedBy, a.PublicDate = StateDraft, 0, nil
+			summary += " Changed after approval: back to draft for a new review."
+		case StatePublished, StateWithdrawn:
+			addPublicRevision(a.Doc, now, summary)
+		}
+		return summary, nil
+	})
+}
+
+// Submit asks for review: a second responder approves.
+func (s *Service) Submit(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
+	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.submitted", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.State != StateDraft {
+			return "", &stateError{fmt.Sprintf("advisory %s is %s; only a draft is submitted for review", a.PublicID, a.State)}
+		}
+		a.State = StateReview
+		return "Submitted for review.", nil
+	})
+}
+
+// Approve records the review of a responder other than the author (authz refuses the
+// author). A draft may be approved directly: the approval is the review.
+func (s *Service) Approve(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
+	return s.change(ctx, actor, ref, authz.ApproveAdvisory, "advisory.approved", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.State != StateDraft && a.State != StateReview {
+			return "", &stateError{fmt.Sprintf("advisory %s is %s; only a draft or an advisory in review is approved", a.PublicID, a.State)}
+		}
+		if err := checkDocument(a.Doc); err != nil {
+			return "", err
+		}
+		a.State, a.ApprovedBy = StateApproved, actor.UserID
+		return "Approved by " + actor.Label() + ".", nil
+	})
+}
+
+// PublishArgs are the arguments of the advisory.publish job.
+type PublishArgs struct {
+	Advisory   int64     `json:"advisory"`
+	PublicDate time.Time `json:"public_date"`
+}
+
+// Schedule sets the public date of an approved advisory and enqueues its publication
+// at that instant. Scheduling again moves the date: the job of the earlier date finds
+// the advisory's public date changed and does nothing.
+func (s *Service) Schedule(ctx context.Context, actor authz.Actor, ref string, pd time.Time) (*Advisory, error) {
+	pd = pd.UTC().Truncate(time.Microsecond)
+	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.scheduled", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.State != StateApproved && a.State != StateScheduled {
+			return "", &stateError{fmt.Sprintf("advisory %s is %s; it must be approved by a second responder before it is scheduled", a.PublicID, a.State)}
+		}
+		if !pd.After(now) {
+			return "", validate.Field("public_date", "%s is not in the future (now is %s); use publish to publish now",
+				pd.Format(time.RFC3339), now.Format(time.RFC3339))
+		}
+		a.State, a.PublicDate = StateScheduled, &pd
+		_, err := s.jobs.Enqueue(ctx, q, JobPublish, PublishArgs{Advisory: a.ID, PublicDate: pd},
+			jobs.Options{RunAt: pd, UniqueKey: fmt.Sprintf("%s:%d:%s", JobPublish, a.ID, pd.Format(time.RFC3339Nano)), Priority: 10})
+		return "Scheduled for publication at " + pd.Format(time.RFC3339) + ".", err
+	})
+}
+
+// Publish publishes an approved (or scheduled) advisory now.
+func (s *Service) Publish(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
+	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.published", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.State != StateApproved && a.State != StateScheduled {
+			return "", &stateError{fmt.Sprintf("advisory %s is %s; it must be approved by a second responder before it is published", a.PublicID, a.State)}
+		}
+		return publish(a, now), nil
+	})
+}
+
+// publish turns a into its published form at now; the caller saves it. TLP becomes
+// CLEAR, the document gets its publication time (an imported record keeps its own) and
+// its first public revision.
+func publish(a *Advisory, now time.Time) string {
+	a.State = StatePublished
+	if a.PublishedAt == nil {
+		t := now
+		a.PublishedAt = &t
+	}
+	a.Doc.TLP = format.TLPClear
+	if a.Doc.Published.IsZero() {
+		a.Doc.Published = now
+	}
+	a.Doc.Modified = now
+	addPublicRevision(a.Doc, now, "Initial public release.")
+	return "Published."
+}
+
+// addPublicRevision appends the next entry of the public (CSAF) revision history.
+func addPublicRevision(d *format.Advisory, now time.Time, summary string) {
+	d.Revisions = append(d.Revisions, format.Revision{Number: strconv.Itoa(len(d.Revisions) + 1), Date: now, Summary: summary})
+}
+
+// runPublishJob publishes the advisory of a scheduled publication when the job comes
+// due. It does nothing when the advisory is no longer scheduled for that instant
+// (rescheduled, changed back to draft, published already), so running it twice, or
+// after a restart, publishes at most once.
+func (s *Service) runPublishJob(ctx context.Context, j jobs.Job) error {
+	var args PublishArgs
+	if err := j.Decode(&args); err != nil {
+		return jobs.Cancel(err)
+	}
+	actor := authz.System(JobPublish)
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := get(ctx, q, strconv.FormatInt(args.Advisory, 10))
+		if db.NotFound(err) {
+			return nil // deleted: nothing to publish
+		}
+		if err != nil {
+			return err
+		}
+		if a.State != StateScheduled || a.PublicDate == nil || !a.PublicDate.Equal(args.PublicDate.UTC()) {
+			return nil // superseded
+		}
+		now := s.clock.Now()
+		if now.Before(*a.PublicDate) {
+			return fmt.Errorf("advisory %s: publication job ran before its public date %s", a.PublicID, a.PublicDate.Format(time.RFC3339))
+		}
+		before, prev := changeOf(a), a.Revision
+		summary := publish(a, now)
+		a.UpdatedAt = now
+		if err := save(ctx, q, a, prev, actor, summary+" (scheduled)"); err != nil {
+			return err
+		}
+		return s.event(ctx, q, actor, "advisory.published", a, before, changeOf(a))
+	})
+}
+
+// Withdraw withdraws a published advisory: it stays public, marked withdrawn (OSV
+// withdrawn time set), so that those who consumed it learn of the withdrawal.
+func (s *Service) Withdraw(ctx context.Context, actor authz.Actor, ref, reason string) (*Advisory, error) {
+	reason = strings.TrimSpace(reason)
+	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.withdrawn", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.State != StatePublished {
+			return "", &stateError{fmt.Sprintf("advisory %s is %s; only a published advisory is withdrawn (an unpublished one is simply not published)", a.PublicID, a.State)}
+		}
+		if len(reason) > 2000 {
+			return "", validate.Field("reason", "is %d characters long; the limit is 2000", len(reason))
+		}
+		a.State = StateWithdrawn
+		a.Doc.Withdrawn, a.Doc.Modified = now, now
+		summary := "Withdrawn."
+		if reason != "" {
+			summary = "Withdrawn: " + reason
+		}
+		addPublicRevision(a.Doc, now, summary)
+		return summary, nil
+	})
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// IsFormatError reports whether err is an export or import refusal of the format
+// package (invalid document, missing data, withdrawn), which callers show as 422.
+func IsFormatError(err error) bool {
+	var ve *format.ValidationError
+	var me *format.MissingError
+	return errors.As(err, &ve) || errors.As(err, &me) || errors.Is(err, format.ErrWithdrawn)
+}
