@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
@@ -152,6 +153,6 @@ func newMetrics() *metrics {
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sirt_http_request_duration_seconds", Help: "HTTP request latency by route pattern.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	m.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sirt_jobs_total", Help: "Job runs by kind and outcome (done, retry, dead)."}, []string{"kind", "outcome"})
 	m.reg.MustRegister(m.requests, m.duration, m.jobs,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -30,7 +30,6 @@ type Server struct {
 	Mux     *http.ServeMux
 	Handler http.Handler
 	metrics *metrics
-	ready   func(context.Context) error
 }
 
 // Module is a capability that plugs its routes into the server (intake, cases…).
