@@ -343,6 +343,11 @@ func runServe(ctx context.Context, env Env, c *config.Config, _ *flag.FlagSet, a
 		return err
 	}
 	defer a.Close()
+	if n, err := a.Outbox.ReleaseHeld(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("queued held messages now that a relay is configured", "messages", n)
+	}
 	mods, extra, err := serveModules(ctx, a)
 	if err != nil {
 		return err

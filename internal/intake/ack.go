@@ -38,9 +38,8 @@ func (s *Service) SetMessaging(m Messaging) {
 	s.jobs.Register(JobInboundMail, jobs.Handler{Run: s.processInbound, MaxAttempts: 5})
 }
 
-// acknowledge tells the finder the report arrived: a message on the tracking page and,
-// when they left an address, an email. Idempotent: a report acknowledged once is not
-// acknowledged again.
+// acknowledge is the job that acknowledges a report stored by an earlier version of
+// sirt, which acknowledged in a separate job. Idempotent.
 func (s *Service) acknowledge(ctx context.Context, j jobs.Job) error {
 	var a ackArgs
 	if err := j.Decode(&a); err != nil {
@@ -51,43 +50,51 @@ func (s *Service) acknowledge(ctx context.Context, j jobs.Job) error {
 		if err != nil {
 			return jobs.Cancel(err)
 		}
-		if r.AckAt != nil {
-			return nil
-		}
-		data := map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID, "TrackingURL": s.TrackingURL(a.Token),
-			"Summary": r.Summary, "AckDays": s.cfg.Policy.AcknowledgeDays, "AssessDays": s.cfg.Policy.AssessmentDays,
-			"AssessBy": r.AssessDue.Format("Monday 2 January 2006")}
-		name := templates.AcknowledgementNoEmail
-		if r.Reporter.Email != "" {
-			name = templates.Acknowledgement
-		}
-		subject, body, err := s.msg.Templates.Render(ctx, name, data)
-		if err != nil {
-			return err
-		}
-		actor := authz.System("intake")
-		if _, err := s.addMessage(ctx, q, actor, r, "system", "finder", "system", body); err != nil {
-			return err
-		}
-		now := s.clock.Now()
-		state := r.State
-		if state == StateNew {
-			state = StateAcknowledged
-		}
-		if _, err := q.Exec(ctx, "UPDATE reports SET acknowledged_at = ?, state = ?, updated_at = ? WHERE id = ?", now, state, now, r.ID); err != nil {
-			return err
-		}
-		if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.acknowledged", Subject: r.Ref(),
-			After: map[string]any{"state": state, "email": r.Reporter.Email != ""}}); err != nil {
-			return err
-		}
-		if r.Reporter.Email != "" {
-			_, err := s.msg.Outbox.Queue(ctx, q, notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
-				Purpose: "acknowledgement", ThreadTok: r.replyToken, InReplyTo: r.mailMessageID()})
-			return err
-		}
-		return nil
+		return s.ackTx(ctx, q, r, a.Token)
 	})
+}
+
+// ackTx tells the finder the report arrived, in the transaction that stores it: a
+// message on the tracking page and, when they left an address, an email queued in the
+// outbox (sent by the outbox's job). A report acknowledged once is not acknowledged again.
+func (s *Service) ackTx(ctx context.Context, q db.Querier, r *Report, token string) error {
+	if r.AckAt != nil || s.msg.Templates == nil {
+		return nil
+	}
+	data := map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID, "TrackingURL": s.TrackingURL(token),
+		"Summary": r.Summary, "AckDays": s.cfg.Policy.AcknowledgeDays, "AssessDays": s.cfg.Policy.AssessmentDays,
+		"AssessBy": r.AssessDue.Format("Monday 2 January 2006")}
+	name := templates.AcknowledgementNoEmail
+	if r.Reporter.Email != "" {
+		name = templates.Acknowledgement
+	}
+	subject, body, err := s.msg.Templates.Render(ctx, name, data)
+	if err != nil {
+		return err
+	}
+	actor := authz.System("intake")
+	if _, err := s.addMessage(ctx, q, actor, r, "system", "finder", "system", body); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	state := r.State
+	if state == StateNew {
+		state = StateAcknowledged
+	}
+	if _, err := q.Exec(ctx, "UPDATE reports SET acknowledged_at = ?, state = ?, updated_at = ? WHERE id = ?", now, state, now, r.ID); err != nil {
+		return err
+	}
+	r.AckAt, r.State = &now, state
+	if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.acknowledged", Subject: r.Ref(),
+		After: map[string]any{"state": state, "email": r.Reporter.Email != ""}}); err != nil {
+		return err
+	}
+	if r.Reporter.Email != "" && s.msg.Outbox != nil {
+		_, err := s.msg.Outbox.Queue(ctx, q, notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
+			Purpose: "acknowledgement", ThreadTok: r.replyToken, InReplyTo: r.mailMessageID()})
+		return err
+	}
+	return nil
 }
 
 // enqueueFinderMail mails a team message to the finder, if they left an address.

@@ -13,7 +13,6 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
-	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/mail"
 )
 
@@ -102,7 +101,7 @@ func (s *Service) insert(ctx context.Context, q db.Querier, actor authz.Actor, s
 		After: map[string]any{"kind": r.Kind, "source": r.Source, "pathway": r.Pathway, "completeness": r.Completeness}}); err != nil {
 		return nil, "", err
 	}
-	if _, err := s.jobs.Enqueue(ctx, q, JobAcknowledge, ackArgs{Report: r.ID, Token: token}, jobs.Options{UniqueKey: "report.ack:" + r.PublicID, Priority: 10}); err != nil {
+	if err := s.ackTx(ctx, q, r, token); err != nil {
 		return nil, "", err
 	}
 	return r, token, nil

@@ -250,29 +250,20 @@ func (q *Queue) claim(ctx context.Context) (*Job, Handler, error) {
 	now := q.clock.Now()
 	var j Job
 	var key *string
-	var lease time.Duration
+	lease := q.lease()
 	err := q.db.InTx(ctx, func(tx db.Querier) error {
-		// The lease is the longest timeout of any kind; set per job below once known.
 		row := tx.QueryRow(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?
 			WHERE id = (SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until < ?)
 			            ORDER BY priority DESC, run_at, id LIMIT 1)
 			  AND (state = 'pending' OR (state = 'running' AND locked_until < ?))
 			RETURNING id, kind, args, attempts, unique_key`,
-			q.worker, now.Add(3*time.Minute), now, now, now)
+			q.worker, now.Add(lease), now, now, now)
 		var args string
 		if err := row.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &key); err != nil {
 			return err
 		}
 		j.Args = json.RawMessage(args)
-		q.mu.RLock()
-		h, ok := q.handlers[j.Kind]
-		q.mu.RUnlock()
-		lease = 3 * time.Minute
-		if ok {
-			lease = h.Timeout + time.Minute
-		}
-		_, err := tx.Exec(ctx, "UPDATE jobs SET locked_until = ? WHERE id = ?", now.Add(lease), j.ID)
-		return err
+		return nil
 	})
 	if db.NotFound(err) {
 		return nil, Handler{}, nil
@@ -292,6 +283,20 @@ func (q *Queue) claim(ctx context.Context) (*Job, Handler, error) {
 		}}
 	}
 	return &j, h, nil
+}
+
+// lease is how long a claimed job is held before another worker may take it over: the
+// longest handler timeout plus a minute, so no running job is ever taken twice.
+func (q *Queue) lease() time.Duration {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	l := 2 * time.Minute
+	for _, h := range q.handlers {
+		if h.Timeout > l {
+			l = h.Timeout
+		}
+	}
+	return l + time.Minute
 }
 
 func (q *Queue) run(ctx context.Context, j Job, h Handler) {

@@ -88,15 +88,62 @@ func (s *Service) Queue(ctx context.Context, q db.Querier, m Message) (int64, er
 			m.ReplyTo = ra
 		}
 	}
+	// Without a relay there is nothing to try: the message is held (and shown) until
+	// one is configured and ReleaseHeld queues it.
+	state, lastErr := "pending", ""
+	if s.sender == nil {
+		state, lastErr = "held", noRelay
+	}
 	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO outbox (channel, recipient, subject, body, message_id, in_reply_to, reply_to, encrypt_to, report_id, case_id, purpose, state, created_at)
-		VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id`,
-		m.To, m.Subject, m.Body, strings.Trim(m.MessageID, "<>"), m.InReplyTo, m.ReplyTo, m.EncryptTo, nullID(m.ReportID), nullID(m.CaseID), m.Purpose, s.clock.Now()).Scan(&id)
+	err := q.QueryRow(ctx, `INSERT INTO outbox (channel, recipient, subject, body, message_id, in_reply_to, reply_to, encrypt_to, report_id, case_id, purpose, state, last_error, created_at)
+		VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.To, m.Subject, m.Body, strings.Trim(m.MessageID, "<>"), m.InReplyTo, m.ReplyTo, m.EncryptTo, nullID(m.ReportID), nullID(m.CaseID), m.Purpose,
+		state, lastErr, s.clock.Now()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("notify: queue: %w", err)
 	}
+	if state == "held" {
+		return id, nil
+	}
 	_, err = s.jobs.Enqueue(ctx, q, JobSend, sendArgs{ID: id}, jobs.Options{UniqueKey: fmt.Sprintf("outbox:%d", id)})
 	return id, err
+}
+
+const noRelay = "no SMTP relay is configured (--smtp-relay); the message is kept and is sent once one is"
+
+// ReleaseHeld queues every held message for sending (after a relay was configured).
+func (s *Service) ReleaseHeld(ctx context.Context) (int, error) {
+	if s.sender == nil {
+		return 0, nil
+	}
+	n := 0
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		rows, err := q.Query(ctx, "SELECT id FROM outbox WHERE state = 'held'")
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			if _, err := q.Exec(ctx, "UPDATE outbox SET state = 'pending', last_error = '' WHERE id = ?", id); err != nil {
+				return err
+			}
+			if _, err := s.jobs.Enqueue(ctx, q, JobSend, sendArgs{ID: id}, jobs.Options{UniqueKey: fmt.Sprintf("outbox:%d:release:%d", id, s.clock.Now().UnixNano())}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 func nullID(id int64) any {
@@ -129,7 +176,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job) error {
 		return nil // sent before a crash; nothing to do
 	}
 	if s.sender == nil {
-		return s.mark(ctx, a.ID, "held", "no SMTP relay is configured (--smtp-relay); the message is kept and can be retried from the jobs page")
+		return s.mark(ctx, a.ID, "held", noRelay)
 	}
 	o.From, o.To = s.cfg.From, []string{to}
 	if inReplyTo != "" {
