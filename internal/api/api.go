@@ -57,7 +57,6 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerAdmin()
 	x.registerAdvisories()
 	x.registerReports()
-	x.registerPlan()
 	return x
 }
 
