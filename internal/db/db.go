@@ -62,6 +62,9 @@ type DB struct {
 	// otherwise parses every query anew, which was a third of the CPU of an API read.
 	stmts  sync.Map // query → *sql.Stmt
 	nstmts atomic.Int32
+	// wstmts caches prepared statements on the single SQLite writer connection.
+	wstmts  sync.Map
+	nwstmts atomic.Int32
 }
 
 // maxStmts bounds the statement cache (queries with a formatted LIMIT vary a little).
@@ -174,6 +177,7 @@ func (d *DB) SQL() *sql.DB { return d.write }
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	d.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -280,6 +284,66 @@ func (c cachedReader) QueryRowContext(ctx context.Context, query string, args ..
 	return c.d.read.QueryRowContext(ctx, query, args...)
 }
 
+// cachedTx runs a write transaction's statements through statements prepared once on
+// the single SQLite writer connection (tx.StmtContext reuses them there), sparing the
+// parser on every write.
+type cachedTx struct {
+	d       *DB
+	tx      *sql.Tx
+	pending *[]string
+}
+
+func (c cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if v, ok := c.d.wstmts.Load(query); ok {
+		return c.tx.StmtContext(ctx, v.(*sql.Stmt))
+	}
+	// The writer's only connection is this transaction's: preparing on the pool now
+	// would wait for ourselves. Note the query; it is prepared after the commit.
+	if c.d.nwstmts.Load() < maxStmts {
+		*c.pending = append(*c.pending, query)
+	}
+	return nil
+}
+
+// prepareWrites prepares queries noted during a transaction, once the writer is free.
+func (d *DB) prepareWrites(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		if _, ok := d.wstmts.Load(q); ok || d.nwstmts.Load() >= maxStmts {
+			continue
+		}
+		st, err := d.write.PrepareContext(context.WithoutCancel(ctx), q)
+		if err != nil {
+			continue
+		}
+		if _, loaded := d.wstmts.LoadOrStore(q, st); loaded {
+			st.Close()
+			continue
+		}
+		d.nwstmts.Add(1)
+	}
+}
+
+func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.tx.ExecContext(ctx, query, args...)
+}
+
+func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.tx.QueryContext(ctx, query, args...)
+}
+
+func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.tx.QueryRowContext(ctx, query, args...)
+}
+
 // InTx runs fn in one write transaction and commits it, retrying the whole of fn when the
 // database reports a busy or serialization failure. fn must not have effects outside the
 // transaction other than through AfterCommit.
@@ -317,12 +381,20 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error)
 			panic(p)
 		}
 	}()
-	if err = fn(querier{db: d, r: tx, hooks: &hooks}); err != nil {
+	var r sqlRunner = tx
+	var unprepared []string
+	if d.dialect == SQLite {
+		r = cachedTx{d: d, tx: tx, pending: &unprepared}
+	}
+	if err = fn(querier{db: d, r: r, hooks: &hooks}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return mapError(err)
+	}
+	if len(unprepared) > 0 {
+		d.prepareWrites(ctx, unprepared)
 	}
 	for _, h := range hooks {
 		h()
