@@ -57,6 +57,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerAdmin()
 	x.registerAdvisories()
 	x.registerReports()
+	x.registerPlan()
 	return x
 }
 

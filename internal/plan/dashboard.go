@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/authz"
@@ -348,3 +349,29 @@ func (t *tracked) burnup(now time.Time) []BurnupPoint {
 	}
 	return out
 }
+
+// Milestones lists every current milestone in plan order.
+func (o *Overview) Milestones() []*TrackedMilestone {
+	var out []*TrackedMilestone
+	for _, p := range o.Plans {
+		walkSections(p.Sections, func(s *TrackedSection) { out = append(out, s.Milestones...) })
+	}
+	return out
+}
+
+// AllTasks lists the milestone's tasks, sub-tasks after their parent (Depth says how deep).
+func (m *TrackedMilestone) AllTasks() []*TrackedTask {
+	var out []*TrackedTask
+	walkTasks(m.Tasks, func(k *TrackedTask) { out = append(out, k) })
+	return out
+}
+
+// AllTasks lists the section's own tasks (under no milestone), sub-tasks after their parent.
+func (s *TrackedSection) AllTasks() []*TrackedTask {
+	var out []*TrackedTask
+	walkTasks(s.Tasks, func(k *TrackedTask) { out = append(out, k) })
+	return out
+}
+
+// Indent is a visual marker of a task's depth.
+func (k *TrackedTask) Indent() string { return strings.Repeat("· ", k.Depth) }

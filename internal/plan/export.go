@@ -239,3 +239,9 @@ func csvSafe(s string) string {
 
 // FormatHours writes hours without trailing zeros.
 func FormatHours(h float64) string { return num(h) }
+
+// String writes the range as FormatBounds does (templates print it).
+func (b Bounds) String() string { return FormatBounds(b) }
+
+// Label is how people read the status.
+func (s Status) Label() string { return StatusLabel(s) }

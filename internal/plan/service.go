@@ -520,9 +520,9 @@ type ObjectLink struct {
 type ItemUpdate struct {
 	Status *Status `json:"status,omitempty" doc:"not_started, in_progress, blocked or done"`
 	// Done ticks (true) or unticks (false) the item: status done, or back to in_progress.
-	Done    *bool   `json:"done,omitempty"`
-	OwnerID *int64  `json:"owner_id,omitempty" doc:"A team member's user id; 0 clears the owner."`
-	Due     *string `json:"due,omitempty" doc:"Due date YYYY-MM-DD; empty clears it."`
+	Done    *bool         `json:"done,omitempty"`
+	OwnerID *int64        `json:"owner_id,omitempty" doc:"A team member's user id; 0 clears the owner."`
+	Due     *string       `json:"due,omitempty" doc:"Due date YYYY-MM-DD; empty clears it."`
 	Links   *[]ObjectLink `json:"links,omitempty" doc:"Replaces the item's links."`
 }
 
@@ -826,7 +826,7 @@ type HoursInput struct {
 	RefType     string  `json:"ref_type,omitempty" doc:"case or engagement, for hours outside the plan"`
 	RefID       string  `json:"ref_id,omitempty"`
 	Hours       float64 `json:"hours"`
-	Date        string  `json:"date" doc:"The day worked, YYYY-MM-DD; not in the future."`
+	Date        string  `json:"date,omitempty" doc:"The day worked, YYYY-MM-DD; not in the future."`
 	Note        string  `json:"note,omitempty"`
 }
 

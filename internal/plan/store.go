@@ -46,7 +46,7 @@ type TrackedSection struct {
 	Meeting      string              `json:"meeting"`
 	Tracking     string              `json:"tracking"`
 	Text         string              `json:"text"`
-	Links        []Link       `json:"links"`
+	Links        []Link              `json:"links"`
 	Footnotes    []string            `json:"footnotes"`
 	Dependencies []DependencyState   `json:"dependencies"`
 	Estimates    sectionEstimates    `json:"estimates"`

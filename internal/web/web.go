@@ -74,6 +74,7 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		{Label: "Jobs", Href: "/admin/jobs", Action: authz.ViewJobs},
 		{Label: "Audit", Href: "/admin/audit", Action: authz.ViewAudit},
 		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
+		{Label: "Plan", Href: "/plan", Action: authz.ViewProgramme},
 		{Label: "Account", Href: "/account"},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -174,6 +175,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerPublic(mux)
 	h.registerAdvisories(mux)
 	h.registerIntake(mux)
+	h.registerPlan(mux)
 }
 
 func staticHandler() http.Handler {
