@@ -107,6 +107,7 @@ func (x *API) registerAdvisories() {
 	}
 	huma.Register(h, huma.Operation{OperationID: "import-advisory", Method: http.MethodPost, Path: Prefix + "/advisories/import",
 		Summary: "Import an OSV record as a draft", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated, MaxBodyBytes: 4 << 20,
+		SkipValidateBody: true, // the OSV schema checks it, naming the JSON path
 		Description: "The record must pass the OSV schema; a 422 names each JSON path that does not (e.g. `$.affected[0].ranges[0].events`). " +
 			"The draft keeps the record's id and aliases and is unpublished."},
 		func(ctx context.Context, in *importIn) (*advisoryCreated, error) {

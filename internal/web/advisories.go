@@ -137,6 +137,9 @@ func (h *Handlers) advisoryImport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := authz.Can(a, authz.ImportAdvisory, nil); err != nil {
+		return err
+	}
 	data := []byte(strings.TrimSpace(r.PostFormValue("osv")))
 	if f, _, ferr := r.FormFile("file"); ferr == nil {
 		b, rerr := io.ReadAll(io.LimitReader(f, 4<<20))
