@@ -261,6 +261,10 @@ func (h *Handlers) planHoursPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return validate.Field("form", "the form could not be read: %v", err)
 	}
+	// Refuse before reading the form, so a member learns nothing from its validation.
+	if err := authz.Can(a, authz.LogHours, nil); err != nil {
+		return err
+	}
 	in := plan.HoursInput{Date: r.PostFormValue("date"), Note: r.PostFormValue("note")}
 	if v := strings.TrimSpace(r.PostFormValue("hours")); v != "" {
 		hrs, err := strconv.ParseFloat(v, 64)
