@@ -13,6 +13,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/advisory/format"
+	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
@@ -430,3 +431,26 @@ func TestPublishNowRequiresApproval(t *testing.T) {
 }
 
 func jobsOpts(key string) jobs.Options { return jobs.Options{UniqueKey: "test:" + key} }
+
+// TestPublicationSurvivesRestart: the publication is a committed job, so a process
+// started after the scheduling (and after PD) publishes it.
+func TestPublicationSurvivesRestart(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		a := f.approved(t)
+		pd := f.Clock.Now().Add(2 * time.Hour)
+		if _, err := f.svc.Schedule(ctx, f.authorA, a.PublicID, pd); err != nil {
+			t.Fatal(err)
+		}
+		// "Restart": a fresh App on the same database, down until well past PD.
+		f.Clock.Set(pd.Add(3 * time.Hour))
+		restarted := app.New(f.App.Cfg, d, app.Options{Clock: f.Clock, Argon: testapp.CheapArgon})
+		if n, err := restarted.Jobs.Drain(ctx); err != nil || n == 0 {
+			t.Fatalf("drain after restart: %d, %v", n, err)
+		}
+		got, err := restarted.Advisories.Get(ctx, f.authorA, a.PublicID)
+		if err != nil || got.State != advisory.StatePublished || !got.PublishedAt.Equal(f.Clock.Now()) {
+			t.Fatalf("after restart: %+v, %v", got, err)
+		}
+	})
+}
