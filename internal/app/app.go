@@ -104,7 +104,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Outbox = notify.New(d, a.Clock, a.Jobs, notify.Config{From: fmt.Sprintf("%s <%s>", cfg.Team, cfg.MailFrom), Host: mailHost(cfg), Intake: cfg.IntakeAddress},
 		o.Mailer, a.TeamKey)
 	a.Intake = intake.New(d, a.Clock, a.Events, a.Jobs, &intake.Files{Dir: cfg.Files}, intake.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL,
-		Team: cfg.Team, Calendar: calendar.Default(), Policy: calendar.DefaultPolicy()}, a.Log)
+		Team: cfg.Team, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy()}, a.Log)
 	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
 	a.Intake.SetTeamKey(a.TeamKey)
 	a.Advisories = advisory.New(d, a.Clock, a.Events, a.Jobs, advisory.Config{IDPrefix: cfg.IDPrefix, OSVPrefix: cfg.OSVPrefix,
@@ -145,4 +145,13 @@ func mailHost(cfg config.Config) string {
 		return cfg.IntakeAddress[i+1:]
 	}
 	return "sirt.localhost"
+}
+
+// teamCalendar is the configured calendar (Validate has checked it), or the default.
+func teamCalendar(cfg config.Config) calendar.Calendar {
+	cal, err := cfg.Calendar()
+	if err != nil {
+		return calendar.Default()
+	}
+	return cal
 }

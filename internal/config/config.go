@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/db"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	MailFrom      string
 	ShutdownGrace time.Duration
 	IntakeBurst   int           // reports accepted at once per IP address
+	TimeZone      string        // the team's time zone for business days
+	Workdays      string        // the team's working week, e.g. Mon-Fri
+	HolidaysFile  string        // one holiday a line: YYYY-MM-DD Name
 	IntakeEvery   time.Duration // then one per this interval
 }
 
@@ -48,7 +52,7 @@ func Defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", Data: "./sirt-data", Team: "OSS-SIRT", IDPrefix: "OSS-SIRT", OSVPrefix: "x_",
 		LogFormat: "text", LogLevel: "info", Workers: 4, ShutdownGrace: 20 * time.Second,
-		IntakeBurst: 50, IntakeEvery: 2 * time.Second,
+		IntakeBurst: 50, IntakeEvery: 2 * time.Second, TimeZone: "UTC", Workdays: "Mon-Fri",
 	}
 }
 
@@ -59,6 +63,9 @@ func (c *Config) DataFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.SyncFull, "sync-full", c.SyncFull, "SQLite: fsync every commit, surviving power loss at some cost in speed (env SIRT_SYNC_FULL)")
 	fs.StringVar(&c.IDPrefix, "id-prefix", c.IDPrefix, "prefix of tracking ids, e.g. OSS-SIRT gives OSS-SIRT-2026-0042 (env SIRT_ID_PREFIX)")
 	fs.StringVar(&c.OSVPrefix, "osv-prefix", c.OSVPrefix, "prefix of OSV ids in exports; x_ until the team registers a home database (env SIRT_OSV_PREFIX)")
+	fs.StringVar(&c.TimeZone, "time-zone", c.TimeZone, "the team's time zone for business-day deadlines, e.g. Europe/Berlin (env SIRT_TIME_ZONE)")
+	fs.StringVar(&c.Workdays, "workdays", c.Workdays, "the team's working week, e.g. Mon-Fri or Sun-Thu (env SIRT_WORKDAYS)")
+	fs.StringVar(&c.HolidaysFile, "holidays", c.HolidaysFile, "`file` of the team's holidays, one a line: YYYY-MM-DD Name (env SIRT_HOLIDAYS)")
 	fs.StringVar(&c.Team, "team", c.Team, "the team's name as shown on pages and in mail (env SIRT_TEAM)")
 }
 
@@ -162,6 +169,9 @@ func (c *Config) Validate() error {
 	if c.Workers < 0 || c.Workers > 256 {
 		bad("--workers: %d is out of range (0–256)", c.Workers)
 	}
+	if _, err := c.Calendar(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.IntakeBurst < 1 {
 		bad("--intake-burst: %d must be at least 1", c.IntakeBurst)
 	}
@@ -201,4 +211,30 @@ func (c *Config) CheckDataDir() error {
 	f.Close()
 	os.Remove(name)
 	return nil
+}
+
+// Calendar is the team's working calendar from --time-zone, --workdays and --holidays.
+func (c *Config) Calendar() (calendar.Calendar, error) {
+	cal := calendar.Default()
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "" {
+		return cal, fmt.Errorf("--time-zone: %q is not a time zone (want e.g. UTC or Europe/Berlin)", c.TimeZone)
+	}
+	cal.Location = loc
+	if c.Workdays != "" {
+		if cal.Workdays, err = calendar.ParseWorkdays(c.Workdays); err != nil {
+			return cal, fmt.Errorf("--workdays: %v", err)
+		}
+	}
+	if c.HolidaysFile != "" {
+		f, err := os.Open(c.HolidaysFile)
+		if err != nil {
+			return cal, fmt.Errorf("--holidays: %v", err)
+		}
+		defer f.Close()
+		if cal.Holidays, err = calendar.ParseHolidays(f); err != nil {
+			return cal, fmt.Errorf("--holidays %s: %v", c.HolidaysFile, err)
+		}
+	}
+	return cal, nil
 }

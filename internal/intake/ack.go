@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
@@ -36,6 +37,8 @@ func (s *Service) SetMessaging(m Messaging) {
 	s.jobs.Register(JobAcknowledge, jobs.Handler{Run: s.acknowledge})
 	s.jobs.Register(JobParkExpiry, jobs.Handler{Run: s.parkExpiry})
 	s.jobs.Register(JobInboundMail, jobs.Handler{Run: s.processInbound, MaxAttempts: 5})
+	s.jobs.Register(JobSLA, jobs.Handler{Run: s.slaReminders, MaxAttempts: 3})
+	s.jobs.Every(JobSLA, 10*time.Minute, struct{}{})
 }
 
 // acknowledge is the job that acknowledges a report stored by an earlier version of
@@ -68,7 +71,7 @@ func (s *Service) ackTx(ctx context.Context, q db.Querier, r *Report, token stri
 	if r.Reporter.Email != "" {
 		name = templates.Acknowledgement
 	}
-	subject, body, err := s.msg.Templates.Render(ctx, name, data)
+	subject, body, err := s.msg.Templates.RenderTx(ctx, q, name, data)
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,7 @@ func (s *Service) enqueueFinderMail(ctx context.Context, q db.Querier, r *Report
 	if tmpl == "" {
 		tmpl = templates.ReportMessage
 	}
-	subject, body, err := s.msg.Templates.Render(ctx, tmpl, map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID,
+	subject, body, err := s.msg.Templates.RenderTx(ctx, q, tmpl, map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID,
 		"TrackingURL": "(the private link in our first message)", "Body": text, "Rationale": text, "Outcome": r.Outcome, "Missing": r.missingLabels(),
 		"Until": ""})
 	if err != nil {

@@ -425,3 +425,47 @@ func trackToken(u string) string {
 	}
 	return p.Path[strings.LastIndex(p.Path, "/")+1:]
 }
+
+func TestSLAReminderBeforeTheAssessmentDeadline(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		resp := ta.User(authz.RoleResponder)
+		late, _, _ := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Nobody looked at this"))
+		done, _, _ := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("This one was triaged"))
+		if _, err := ta.App.Intake.Triage(ctx, resp.Actor(), done.PublicID, intake.TriageInput{DecisionPoints: map[string]string{"RP": "N", "SCON": "Y", "RC": "C", "SC": "M", "SE": "A", "U": "E", "PSI": "S"}}); err != nil {
+			t.Fatal(err)
+		}
+		// Received Monday 09:00; assessment due ten business days later, Monday 09:00.
+		if want := testapp.Start.AddDate(0, 0, 14); !late.AssessDue.Equal(want) {
+			t.Fatalf("assess due %v, want %v", late.AssessDue, want)
+		}
+		reminders := func(r *intake.Report) int {
+			rows, err := ta.App.Outbox.ForReport(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, m := range rows {
+				if m.Purpose == "sla.reminder" {
+					n++
+				}
+			}
+			return n
+		}
+		ta.Clock.Advance(7 * 24 * time.Hour) // the next Monday: a week to go
+		drain(t, ta)
+		if n := reminders(late); n != 0 {
+			t.Fatalf("%d reminders a week before the deadline", n)
+		}
+		ta.Clock.Advance(4*24*time.Hour + time.Hour) // Friday 10:00: less than one business day left
+		drain(t, ta)
+		ta.Clock.Advance(20 * time.Minute)
+		drain(t, ta)
+		if n := reminders(late); n != 1 {
+			t.Fatalf("%d reminders on the last business day, want exactly 1 (to the one responder)", n)
+		}
+		if n := reminders(done); n != 0 {
+			t.Fatalf("a triaged report got %d reminders", n)
+		}
+	})
+}

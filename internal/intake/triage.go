@@ -127,7 +127,7 @@ func (s *Service) tellFinder(ctx context.Context, q db.Querier, r *Report, tmpl,
 	}
 	data := map[string]any{"Team": s.cfg.Team, "TrackingID": r.PublicID, "TrackingURL": "(the private link in our first message)",
 		"Body": text, "Rationale": text, "Outcome": r.Outcome, "Missing": r.missingLabels(), "Until": until}
-	subject, body, err := s.msg.Templates.Render(ctx, tmpl, data)
+	subject, body, err := s.msg.Templates.RenderTx(ctx, q, tmpl, data)
 	if err != nil {
 		return err
 	}

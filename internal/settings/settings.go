@@ -28,8 +28,15 @@ func New(d *db.DB, c clock.Clock, ev *events.Log) *Service {
 
 // Get returns a setting's value, or def when unset.
 func (s *Service) Get(ctx context.Context, key, def string) (string, error) {
+	return s.GetTx(ctx, s.db.Read(), key, def)
+}
+
+// GetTx is Get inside the caller's transaction q. Code running in a transaction must
+// use it: on PostgreSQL a second pool connection taken while the transaction holds one
+// can exhaust the pool under load and deadlock.
+func (s *Service) GetTx(ctx context.Context, q db.Querier, key, def string) (string, error) {
 	var v string
-	err := s.db.Read().QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	err := q.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	if db.NotFound(err) {
 		return def, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/settings"
 )
@@ -157,12 +158,21 @@ func New(s *settings.Service) *Store { return &Store{settings: s} }
 
 // Get returns the template name, edited or default.
 func (st *Store) Get(ctx context.Context, name string) (mail.Template, error) {
+	return st.GetTx(ctx, nil, name)
+}
+
+// GetTx is Get inside the caller's transaction q (nil: outside any transaction).
+func (st *Store) GetTx(ctx context.Context, q db.Querier, name string) (mail.Template, error) {
 	d := defaults[name]
-	subj, err := st.settings.Get(ctx, "template."+name+".subject", d.Subject)
+	get := st.settings.Get
+	if q != nil {
+		get = func(ctx context.Context, key, def string) (string, error) { return st.settings.GetTx(ctx, q, key, def) }
+	}
+	subj, err := get(ctx, "template."+name+".subject", d.Subject)
 	if err != nil {
 		return d.Template, err
 	}
-	body, err := st.settings.Get(ctx, "template."+name+".body", d.Body)
+	body, err := get(ctx, "template."+name+".body", d.Body)
 	if err != nil {
 		return d.Template, err
 	}
@@ -171,7 +181,12 @@ func (st *Store) Get(ctx context.Context, name string) (mail.Template, error) {
 
 // Render renders template name with data.
 func (st *Store) Render(ctx context.Context, name string, data any) (string, string, error) {
-	t, err := st.Get(ctx, name)
+	return st.RenderTx(ctx, nil, name, data)
+}
+
+// RenderTx renders template name with data inside the caller's transaction q.
+func (st *Store) RenderTx(ctx context.Context, q db.Querier, name string, data any) (string, string, error) {
+	t, err := st.GetTx(ctx, q, name)
 	if err != nil {
 		return "", "", err
 	}

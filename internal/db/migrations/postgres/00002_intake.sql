@@ -42,6 +42,7 @@ CREATE TABLE reports (
     ack_due_at          TIMESTAMPTZ NOT NULL,
     assess_due_at       TIMESTAMPTZ NOT NULL,
     parked_until        TIMESTAMPTZ,
+    sla_warned_at       TIMESTAMPTZ,
     closed_at           TIMESTAMPTZ,
     mail_message_id     TEXT NOT NULL DEFAULT '',
     received_at         TIMESTAMPTZ NOT NULL,

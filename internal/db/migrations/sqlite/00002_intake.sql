@@ -42,6 +42,7 @@ CREATE TABLE reports (
     ack_due_at          TIMESTAMP NOT NULL,
     assess_due_at       TIMESTAMP NOT NULL,
     parked_until        TIMESTAMP,
+    sla_warned_at       TIMESTAMP,
     closed_at           TIMESTAMP,
     mail_message_id     TEXT NOT NULL DEFAULT '',
     received_at         TIMESTAMP NOT NULL,
