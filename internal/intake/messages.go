@@ -84,14 +84,13 @@ func checkBody(body string) (string, error) {
 // Reply adds a message from the team to the finder (shared) or an internal note.
 // A message to the finder is also mailed to them when they left an address.
 func (s *Service) Reply(ctx context.Context, actor authz.Actor, ref, body string, internal bool) (*Message, error) {
-	body, err := checkBody(body)
-	if err != nil {
-		return nil, err
-	}
 	var m *Message
-	err = s.db.InTx(ctx, func(q db.Querier) error {
+	err := s.db.InTx(ctx, func(q db.Querier) error {
 		r, err := s.ForUpdate(ctx, q, actor, ref, authz.ReplyReport)
 		if err != nil {
+			return err
+		}
+		if body, err = checkBody(body); err != nil {
 			return err
 		}
 		staff := authz.Can(actor, authz.TriageReport, r.AuthzObject()) == nil

@@ -44,19 +44,19 @@ func (s *Service) Triage(ctx context.Context, actor authz.Actor, ref string, in 
 	if err != nil {
 		return nil, err
 	}
-	var e validate.Errors
-	in.Rationale = e.Text("rationale", in.Rationale, false, 20_000)
-	if len(in.DecisionPoints) == 0 {
-		e.Add("decision_points", "give a value for each decision point: %s", pointList(table))
-	}
-	if err := e.Err(); err != nil {
-		return nil, err
-	}
 	var out *Decision
 	err = s.db.InTx(ctx, func(q db.Querier) error {
 		// Access first: someone who may not triage learns nothing, not even which values are wrong.
 		r, err := s.ForUpdate(ctx, q, actor, ref, authz.TriageReport)
 		if err != nil {
+			return err
+		}
+		var e validate.Errors
+		in.Rationale = e.Text("rationale", in.Rationale, false, 20_000)
+		if len(in.DecisionPoints) == 0 {
+			e.Add("decision_points", "give a value for each decision point: %s", pointList(table))
+		}
+		if err := e.Err(); err != nil {
 			return err
 		}
 		d, err := table.Decide(in.DecisionPoints)

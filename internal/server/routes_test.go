@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -18,6 +19,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/testapp"
 )
 
@@ -60,6 +62,48 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/audit/verify":           {401, 403, 403, 200, 200},
 	"GET /api/v1/jobs":                   {401, 403, 403, 403, 200},
 	"POST /api/v1/jobs/{id}/retry":       {401, 403, 403, 403, 404},
+
+	// Intake and triage. {id} of GET report routes is a real anonymous report; members
+	// who did not file it and programme managers do not learn it exists.
+	"POST /api/v1/reports":                      {201, 201, 201, 201, 201},
+	"GET /api/v1/reports":                       {401, 200, 200, 200, 200},
+	"GET /api/v1/reports/{id}":                  {404, 404, 200, 404, 200},
+	"GET /api/v1/reports/{id}/messages":         {401, 404, 200, 404, 200},
+	"GET /api/v1/reports/{id}/similar":          {401, 403, 200, 403, 200},
+	"POST /api/v1/reports/{id}/messages":        {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/triage":          {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/assign":          {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/duplicate":       {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/park":            {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/request-missing": {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/bulk-decline":         {401, 403, 200, 403, 200},
+	"GET /api/v1/ssvc/coordinator-triage":       {200, 200, 200, 200, 200},
+
+	// Advisories: staff draft and publish; {id} does not exist, so everyone signed in gets 404.
+	"GET /api/v1/advisories":                {401, 403, 200, 200, 200},
+	"POST /api/v1/advisories":               {401, 403, 201, 403, 201},
+	"POST /api/v1/advisories/import":        {401, 403, 201, 403, 201},
+	"GET /api/v1/advisories/{id}":           {401, 404, 404, 404, 404},
+	"PATCH /api/v1/advisories/{id}":         {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}/revisions": {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}/osv":       {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}/csaf":      {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}/vex":       {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}/cve":       {401, 404, 404, 404, 404},
+	"POST /api/v1/advisories/{id}/submit":   {401, 404, 404, 404, 404},
+	"POST /api/v1/advisories/{id}/approve":  {401, 404, 404, 404, 404},
+	"POST /api/v1/advisories/{id}/schedule": {401, 404, 404, 404, 404},
+	"POST /api/v1/advisories/{id}/publish":  {401, 404, 404, 404, 404},
+	"POST /api/v1/advisories/{id}/withdraw": {401, 404, 404, 404, 404},
+
+	// The plan: the team reads it and logs hours; the programme manager and admins edit it.
+	"GET /api/v1/plan":                   {401, 403, 200, 200, 200},
+	"GET /api/v1/plan/export":            {401, 403, 200, 200, 200},
+	"GET /api/v1/plan/hours":             {401, 403, 200, 200, 200},
+	"POST /api/v1/plan/import":           {401, 403, 403, 201, 201},
+	"PATCH /api/v1/plan/milestones/{id}": {401, 403, 404, 404, 404},
+	"PATCH /api/v1/plan/tasks/{id}":      {401, 403, 404, 404, 404},
+	"POST /api/v1/plan/hours":            {401, 403, 201, 201, 201},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -69,6 +113,23 @@ var apiBodies = map[string]string{
 	"POST /api/v1/users":       `{"email": "new-%d@example.org", "role": "member", "password": "a-long-passphrase-%d"}`,
 	"PATCH /api/v1/users/{id}": `{"name": "Renamed %d"}`,
 	"POST /api/v1/invitations": `{"email": "invitee-%d@example.org", "role": "responder"}`,
+
+	"POST /api/v1/reports":                `{"summary": "matrix report %d"}`,
+	"POST /api/v1/reports/{id}/messages":  `{"body": "hello %d"}`,
+	"POST /api/v1/reports/{id}/triage":    `{"decision_points": {"RP": "N", "SCON": "Y", "RC": "C", "SC": "M", "SE": "A", "U": "E", "PSI": "S"}}`,
+	"POST /api/v1/reports/{id}/assign":    `{"assignee_id": 0}`,
+	"POST /api/v1/reports/{id}/duplicate": `{"duplicate_of": "OSS-SIRT-1999-0001"}`,
+	"POST /api/v1/reports/bulk-decline":   `{"ids": ["OSS-SIRT-1999-%d"], "rationale": "not a vulnerability"}`,
+
+	"POST /api/v1/advisories":               `{"summary": "matrix advisory %d", "details": "Details."}`,
+	"POST /api/v1/advisories/import":        `{"schema_version": "1.7.5", "id": "x_MATRIX-%d", "modified": "2026-01-01T00:00:00Z", "summary": "matrix import"}`,
+	"PATCH /api/v1/advisories/{id}":         `{"summary": "changed %d"}`,
+	"POST /api/v1/advisories/{id}/schedule": `{"public_date": "2030-01-07T15:00:00Z"}`,
+	"POST /api/v1/advisories/{id}/withdraw": `{"reason": "matrix"}`,
+	"POST /api/v1/plan/import":              `{"markdown": "# 9.%d X\n\n- **M1**: y\n"}`,
+	"PATCH /api/v1/plan/milestones/{id}":    `{"status": "done"}`,
+	"PATCH /api/v1/plan/tasks/{id}":         `{"status": "done"}`,
+	"POST /api/v1/plan/hours":               `{"ref_type": "case", "ref_id": "C-%d", "hours": 1}`,
 }
 
 // htmlMatrix is keyed by the ServeMux pattern. POSTs are sent as form submissions with
@@ -107,16 +168,81 @@ var htmlMatrix = map[string]statuses{
 	"GET /admin/jobs":                   {303, 403, 403, 403, 200},
 	"POST /admin/jobs/{id}/retry":       {303, 403, 403, 403, 404},
 	"GET /admin/audit":                  {303, 403, 403, 200, 200},
+
+	// The public site and intake.
+	"GET /.well-known/security.txt":      {200, 200, 200, 200, 200},
+	"GET /security.txt":                  {200, 200, 200, 200, 200},
+	"GET /team-key.asc":                  {200, 200, 200, 200, 200},
+	"GET /triage-criteria":               {200, 200, 200, 200, 200},
+	"GET /report":                        {200, 200, 200, 200, 200},
+	"POST /report":                       {201, 201, 201, 201, 201},
+	"GET /help":                          {200, 200, 200, 200, 200},
+	"POST /help":                         {201, 201, 201, 201, 201},
+	"GET /track/{token}":                 {404, 404, 404, 404, 404},
+	"POST /track/{token}":                {404, 404, 404, 404, 404},
+	"GET /track/{token}/files/{id}":      {404, 404, 404, 404, 404},
+	"GET /admin/pages":                   {303, 403, 403, 403, 200},
+	"POST /admin/pages/{key}":            {303, 403, 403, 403, 303},
+	"GET /reports":                       {303, 403, 200, 403, 200},
+	"GET /reports/{id}":                  {303, 404, 200, 404, 200},
+	"GET /reports/{id}/files/{file}":     {303, 404, 404, 404, 404},
+	"POST /reports/bulk-decline":         {303, 403, 303, 403, 303},
+	"POST /reports/{id}/triage":          {303, 404, 404, 404, 404},
+	"POST /reports/{id}/assign":          {303, 404, 404, 404, 404},
+	"POST /reports/{id}/messages":        {303, 404, 404, 404, 404},
+	"POST /reports/{id}/park":            {303, 404, 404, 404, 404},
+	"POST /reports/{id}/request-missing": {303, 404, 404, 404, 404},
+	"POST /reports/{id}/duplicate":       {303, 404, 404, 404, 404},
+
+	// Published advisories (none here) and the staff advisory pages.
+	"GET /advisories":                              {200, 200, 200, 200, 200},
+	"GET /advisories.atom":                         {200, 200, 200, 200, 200},
+	"GET /advisories/{id}":                         {404, 404, 404, 404, 404},
+	"GET /osv/all.zip":                             {200, 200, 200, 200, 200},
+	"GET /osv/{file}":                              {404, 404, 404, 404, 404},
+	"GET /.well-known/csaf/provider-metadata.json": {200, 200, 200, 200, 200},
+	"GET /.well-known/csaf/white/index.txt":        {200, 200, 200, 200, 200},
+	"GET /.well-known/csaf/white/changes.csv":      {200, 200, 200, 200, 200},
+	"GET /.well-known/csaf/white/{year}/{file}":    {404, 404, 404, 404, 404},
+	"GET /staff/advisories":                        {303, 403, 200, 200, 200},
+	"POST /staff/advisories":                       {303, 403, 422, 403, 422},
+	"POST /staff/advisories/import":                {303, 403, 422, 403, 422},
+	"GET /staff/advisories/{id}":                   {303, 404, 404, 404, 404},
+	"GET /staff/advisories/{id}/export/{format}":   {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}":                  {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}/submit":           {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}/approve":          {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}/schedule":         {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}/publish":          {303, 404, 404, 404, 404},
+	"POST /staff/advisories/{id}/withdraw":         {303, 404, 404, 404, 404},
+
+	// The plan tracker.
+	"GET /plan":                  {303, 403, 200, 200, 200},
+	"GET /plan/status":           {303, 403, 200, 200, 200},
+	"GET /plan/export.md":        {303, 403, 200, 200, 200},
+	"GET /plan/export.csv":       {303, 403, 200, 200, 200},
+	"GET /plan/sections/{id}":    {303, 403, 404, 404, 404},
+	"POST /plan/import":          {303, 403, 403, 422, 422},
+	"POST /plan/milestones/{id}": {303, 403, 404, 404, 404},
+	"POST /plan/tasks/{id}":      {303, 403, 404, 404, 404},
+	"POST /plan/hours":           {303, 403, 303, 303, 303},
 }
 
 // htmlForms are the fields sent with each POST.
 var htmlForms = map[string]url.Values{
-	"POST /account/profile":    {"name": {"Someone"}, "time_zone": {"UTC"}},
-	"POST /account/tokens":     {"name": {"matrix"}, "scope": {"read"}},
-	"POST /admin/users":        {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
-	"POST /admin/users/invite": {"email": {"inv-%d@example.org"}, "role": {"member"}},
-	"POST /admin/users/{id}":   {"role": {"member"}},
-	"POST /account/password":   {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
+	"POST /account/profile":       {"name": {"Someone"}, "time_zone": {"UTC"}},
+	"POST /account/tokens":        {"name": {"matrix"}, "scope": {"read"}},
+	"POST /admin/users":           {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
+	"POST /admin/users/invite":    {"email": {"inv-%d@example.org"}, "role": {"member"}},
+	"POST /admin/users/{id}":      {"role": {"member"}},
+	"POST /account/password":      {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
+	"POST /report":                {"summary": {"matrix form report %d"}},
+	"POST /help":                  {"summary": {"matrix help %d"}, "pathway": {"owner_needs_help"}},
+	"POST /admin/pages/{key}":     {"text": {"# Services %d"}},
+	"POST /reports/bulk-decline":  {"id": {"OSS-SIRT-1999-%d"}, "rationale": {"not a vulnerability"}},
+	"POST /reports/{id}/messages": {"body": {"hello %d"}},
+	"POST /plan/hours":            {"target": {"case:C-%d"}, "hours": {"1"}},
+	"POST /reports/{id}/triage":   {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
 }
 
 type matrixFixture struct {
@@ -124,6 +250,7 @@ type matrixFixture struct {
 	users  [5]testapp.User
 	tokens [5]string
 	target testapp.User // the {id} of user routes
+	report string       // the {id} of GET report routes
 	n      int
 }
 
@@ -137,16 +264,28 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 		f.tokens[w] = f.ta.Token(f.users[w])
 	}
 	f.target = f.ta.User(authz.RoleMember)
+	_, rc, err := f.ta.App.Intake.Submit(context.Background(), authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: "A report nobody outside the team may see"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.report = rc.ID
+	if _, _, err := f.ta.App.EnsureTeamKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
-func (f *matrixFixture) fill(path string) string {
+func (f *matrixFixture) fill(method, path string) string {
 	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{token}", "not-a-valid-link-token")
+	path = strings.ReplaceAll(path, "{key}", "services")
 	if strings.Contains(path, "/users/{id}") {
 		return strings.ReplaceAll(path, "{id}", strconv.FormatInt(f.target.ID, 10))
 	}
-	return strings.ReplaceAll(path, "{id}", "999999")
+	if method == "GET" && strings.Contains(path, "/reports/{id}") {
+		path = strings.Replace(path, "{id}", f.report, 1)
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(path, "{id}", "999999"), "{file}", "999999")
 }
 
 func (f *matrixFixture) counter(s string) string {
@@ -211,7 +350,7 @@ func TestRouteMatrix(t *testing.T) {
 						bad = append(bad, "API route "+route+" takes a body but has none in apiBodies")
 					}
 				}
-				res := f.ta.API(method, f.fill(path), f.tokens[w], body)
+				res := f.ta.API(method, f.fill(method, path), f.tokens[w], body)
 				got[w] = res.StatusCode
 				if res.StatusCode >= 400 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
 					bad = append(bad, fmt.Sprintf("%s as %s: %d with content type %q, want problem+json", route, whoNames[w], res.StatusCode, res.Header.Get("Content-Type")))
@@ -256,9 +395,9 @@ func TestRouteMatrix(t *testing.T) {
 					if w != anon {
 						form.Set("csrf", b.CSRF())
 					}
-					res = b.Post(f.fill(path), form)
+					res = b.Post(f.fill(method, path), form)
 				} else {
-					res = b.Get(f.fill(path))
+					res = b.Get(f.fill(method, path))
 				}
 				got[w] = res.StatusCode
 				if res.StatusCode >= 500 {
