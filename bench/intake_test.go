@@ -97,7 +97,7 @@ var words = []string{"overflow", "traversal", "injection", "bypass", "deserializ
 
 func reportBody(i int) []byte {
 	b, _ := json.Marshal(map[string]any{"summary": fmt.Sprintf("%s in %s number %d", words[i%len(words)], words[(i/7)%len(words)], i),
-		"details": "A crafted request triggers the bug; steps and a proof of concept follow.",
+		"details":  "A crafted request triggers the bug; steps and a proof of concept follow.",
 		"affected": []any{map[string]any{"package": map[string]any{"ecosystem": "npm", "name": fmt.Sprintf("pkg-%d", i%500)}, "versions": []string{"1.0.0"}}}})
 	return b
 }
