@@ -281,9 +281,7 @@ func FormDraft(get func(string) string, current *format.Advisory) (Draft, error)
 			c.Type = strings.TrimSpace(parts[1])
 		}
 		if len(parts) > 2 {
-			for _, ct := range strings.Fields(strings.Join(parts[2:], " ")) {
-				c.Contact = append(c.Contact, ct)
-			}
+			c.Contact = append(c.Contact, strings.Fields(strings.Join(parts[2:], " "))...)
 		}
 		d.Credits = append(d.Credits, c)
 	}
