@@ -1,8 +1,11 @@
 package intake_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/smtp"
 	"net/url"
 	"sort"
 	"strings"
@@ -466,6 +469,43 @@ func TestSLAReminderBeforeTheAssessmentDeadline(t *testing.T) {
 		}
 		if n := reminders(done); n != 0 {
 			t.Fatalf("a triaged report got %d reminders", n)
+		}
+	})
+}
+
+// TestEncryptedMailThroughTheSMTPListener sends a PGP/MIME-encrypted report with a
+// stock SMTP client to the real listener on 127.0.0.1, as a finder's mail server would.
+func TestEncryptedMailThroughTheSMTPListener(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		resp := ta.User(authz.RoleResponder)
+		key, _, err := ta.App.EnsureTeamKey(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intakeAddr := ta.App.Cfg.IntakeAddress
+		srv := mail.NewServer(mail.ServerConfig{Domain: intakeAddr[strings.LastIndex(intakeAddr, "@")+1:]}, ta.App.Intake.Deliver)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = srv.Serve(l) }()
+		defer srv.Close()
+		raw, _, err := mail.Compose(&mail.Outgoing{From: "finder@example.org", To: []string{intakeAddr},
+			Subject: "Heap overflow in quuxcodec", Text: "The quuxcodec decoder writes past its buffer on a 0-length frame.", EncryptTo: key.PublicArmored()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte("quuxcodec decoder")) {
+			t.Fatal("the composed mail is not encrypted")
+		}
+		if err := smtp.SendMail(l.Addr().String(), nil, "finder@example.org", []string{intakeAddr}, raw); err != nil {
+			t.Fatalf("SMTP: %v", err)
+		}
+		drain(t, ta)
+		got, err := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "quuxcodec"})
+		if err != nil || len(got) != 1 || !strings.Contains(got[0].Details, "0-length frame") {
+			t.Fatalf("the encrypted mail is not a searchable report: %v %v", err, ids(got))
 		}
 	})
 }
