@@ -58,6 +58,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerAdvisories()
 	x.registerReports()
 	x.registerPlan()
+	x.registerCases()
 	return x
 }
 

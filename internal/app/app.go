@@ -15,6 +15,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/calendar"
+	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
@@ -49,6 +50,8 @@ type App struct {
 	Plan      *plan.Service
 	// Advisories drafts, reviews, schedules, publishes and exports advisories.
 	Advisories *advisory.Service
+	// Cases coordinates vulnerabilities among many parties under embargo.
+	Cases *cases.Service
 
 	keys keyCache
 }
@@ -110,6 +113,10 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Advisories = advisory.New(d, a.Clock, a.Events, a.Jobs, advisory.Config{IDPrefix: cfg.IDPrefix, OSVPrefix: cfg.OSVPrefix,
 		Team: cfg.Team, BaseURL: cfg.BaseURL, Version: Version}) // registers the job "advisory.publish"
 	a.Plan = plan.New(d, a.Clock, a.Events)
+	a.Cases = cases.New(cases.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates,
+		Intake: a.Intake, Log: a.Log}, cases.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL, Team: cfg.Team,
+		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
+	a.Advisories.SetCases(a.Cases)
 	a.registerJobs()
 	return a
 }

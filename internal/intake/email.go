@@ -91,6 +91,9 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 			}
 			return s.markInbound(ctx, q, a.ID, "processed", "", r.ID)
 		}
+		if handled, err := s.routeReply(ctx, q, a.ID, m, strings.Split(rcpts, ",")); err != nil || handled {
+			return err
+		}
 		sub := Submission{Summary: strings.TrimSpace(m.Subject), Details: m.Text,
 			Reporter: Reporter{Name: m.From.Name, Email: validEmail(m.From.Addr)}}
 		if sub.Summary == "" {

@@ -202,6 +202,8 @@ type Service struct {
 	files   *Files
 	msg     Messaging
 	teamKey TeamKey
+	// replyRouter takes replies to case threads (package cases).
+	replyRouter ReplyRouter
 }
 
 // New returns a Service. Register its job kinds with RegisterJobs.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ type Message struct {
 // Row is an outbox entry as the team sees it.
 type Row struct {
 	ID        int64      `json:"id"`
+	Channel   string     `json:"channel" enum:"email,webhook"`
 	Recipient string     `json:"recipient"`
 	Subject   string     `json:"subject"`
 	Purpose   string     `json:"purpose"`
@@ -66,6 +68,7 @@ type Service struct {
 	cfg    Config
 	sender mail.Sender // nil: hold messages
 	key    func(ctx context.Context) (*pgpkey.Key, error)
+	http   *http.Client // webhooks; nil: a default client
 }
 
 // New returns a Service and registers its job kind. sender may be nil (no relay).
@@ -163,17 +166,24 @@ func (s *Service) run(ctx context.Context, j jobs.Job) error {
 		return jobs.Cancel(err)
 	}
 	var o mail.Outgoing
-	var state, to, encrypt, inReplyTo string
-	err := s.db.Read().QueryRow(ctx, "SELECT state, recipient, subject, body, message_id, in_reply_to, reply_to, encrypt_to FROM outbox WHERE id = ?", a.ID).
-		Scan(&state, &to, &o.Subject, &o.Text, &o.MessageID, &inReplyTo, &o.ReplyTo, &encrypt)
+	var state, to, encrypt, inReplyTo, channel string
+	var hookID *int64
+	err := s.db.Read().QueryRow(ctx, "SELECT state, channel, recipient, subject, body, message_id, in_reply_to, reply_to, encrypt_to, webhook_id FROM outbox WHERE id = ?", a.ID).
+		Scan(&state, &channel, &to, &o.Subject, &o.Text, &o.MessageID, &inReplyTo, &o.ReplyTo, &encrypt, &hookID)
 	if db.NotFound(err) {
 		return jobs.Cancel(fmt.Errorf("outbox message %d is gone", a.ID))
 	}
 	if err != nil {
 		return err
 	}
-	if state == "sent" {
-		return nil // sent before a crash; nothing to do
+	if state == "sent" || state == "failed" {
+		return nil // sent before a crash (or given up); nothing to do
+	}
+	if channel == "webhook" {
+		if hookID == nil {
+			return jobs.Cancel(fmt.Errorf("outbox webhook %d names no webhook", a.ID))
+		}
+		return s.sendWebhook(ctx, a.ID, to, o.Subject, o.Text, o.MessageID, *hookID)
 	}
 	if s.sender == nil {
 		return s.mark(ctx, a.ID, "held", noRelay)
@@ -227,7 +237,7 @@ func (s *Service) ForCase(ctx context.Context, caseID int64) ([]Row, error) {
 }
 
 func (s *Service) list(ctx context.Context, where string, arg any) ([]Row, error) {
-	rows, err := s.db.Read().Query(ctx, "SELECT id, recipient, subject, purpose, state, attempts, last_error, created_at, sent_at FROM outbox WHERE "+where+" ORDER BY id", arg)
+	rows, err := s.db.Read().Query(ctx, "SELECT id, channel, recipient, subject, purpose, state, attempts, last_error, created_at, sent_at FROM outbox WHERE "+where+" ORDER BY id", arg)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +245,7 @@ func (s *Service) list(ctx context.Context, where string, arg any) ([]Row, error
 	var out []Row
 	for rows.Next() {
 		var r Row
-		if err := rows.Scan(&r.ID, &r.Recipient, &r.Subject, &r.Purpose, &r.State, &r.Attempts, &r.LastError, &r.CreatedAt, &r.SentAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.Channel, &r.Recipient, &r.Subject, &r.Purpose, &r.State, &r.Attempts, &r.LastError, &r.CreatedAt, &r.SentAt); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

@@ -1,0 +1,431 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/notify"
+)
+
+type casePath struct {
+	ID string `path:"id" doc:"Case id, e.g. OSS-SIRT-2026-0042."`
+}
+
+type caseOut struct{ Body *cases.Case }
+
+// registerCases adds the case routes (package cases; docs/cases.md).
+func (x *API) registerCases() {
+	h := x.huma
+	svc := x.app.Cases
+	tags := []string{"cases"}
+	reg := func(op huma.Operation) huma.Operation {
+		op.Tags, op.Security = tags, bearer
+		return op
+	}
+
+	type listIn struct {
+		ListParams
+		UpdatedSince time.Time `query:"updated_since" doc:"Only cases changed at or after this instant (RFC 3339), for participants' own tools."`
+	}
+	type listOut struct{ Body Page[*cases.Case] }
+	huma.Register(h, reg(huma.Operation{OperationID: "list-cases", Method: http.MethodGet, Path: Prefix + "/cases", Summary: "Cases you may know of",
+		Description: "The team sees every case; a participant sees the cases they are on, and only the id and terms of those they have not read into yet."}),
+		func(ctx context.Context, in *listIn) (*listOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			after, err := DecodeCursor(in.Cursor)
+			if err != nil {
+				return nil, err
+			}
+			cs, err := svc.List(ctx, a, cases.Query{UpdatedSince: in.UpdatedSince, AfterID: after, Limit: in.Limit + 1})
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &listOut{Body: paginate(cs, in.Limit, func(c *cases.Case) int64 { return c.ID })}, nil
+		})
+
+	type openIn struct{ Body cases.NewCase }
+	huma.Register(h, reg(huma.Operation{OperationID: "open-case", Method: http.MethodPost, Path: Prefix + "/cases", Summary: "Open a case",
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: 1 << 20,
+		Description: "From a report (`report_id`, the team): the case keeps the report's tracking id. Directly (`title`): a responder becomes its coordinator; a maintainer (member) becomes its owner and asks the team to coordinate."}),
+		func(ctx context.Context, in *openIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.Open(ctx, a, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	huma.Register(h, reg(huma.Operation{OperationID: "get-case", Method: http.MethodGet, Path: Prefix + "/cases/{id}", Summary: "A case",
+		Description: "A participant who has not read in gets only the id, the terms and `read_in_required: true`. Someone who may not know the case exists gets 404."}),
+		func(ctx context.Context, in *casePath) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.Get(ctx, a, in.ID)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	type updateIn struct {
+		ID   string `path:"id"`
+		Body cases.CaseUpdate
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "update-case", Method: http.MethodPatch, Path: Prefix + "/cases/{id}", Summary: "Change a case's description or phase (coordinators)"}),
+		func(ctx context.Context, in *updateIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.UpdateCase(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	type participantIn struct {
+		ID   string `path:"id"`
+		Body cases.NewParticipant
+	}
+	type participantOut struct{ Body *cases.Participant }
+	huma.Register(h, reg(huma.Operation{OperationID: "add-case-participant", Method: http.MethodPost, Path: Prefix + "/cases/{id}/participants",
+		Summary: "Add a participant (coordinators)", DefaultStatus: http.StatusCreated,
+		Description: "An address of an existing user links their account; any other address becomes an email contact, notified by mail, whose answers the team records (or who answers by replying)."}),
+		func(ctx context.Context, in *participantIn) (*participantOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.AddParticipant(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &participantOut{Body: p}, nil
+		})
+
+	type participantUpdateIn struct {
+		ID          string `path:"id"`
+		Participant int64  `path:"participant"`
+		Body        cases.ParticipantUpdate
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "update-case-participant", Method: http.MethodPatch, Path: Prefix + "/cases/{id}/participants/{participant}",
+		Summary: "Record a participant's own tracking id or Report Management state", Description: "A participant changes their own row; coordinators any."}),
+		func(ctx context.Context, in *participantUpdateIn) (*participantOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.UpdateParticipant(ctx, a, in.ID, in.Participant, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &participantOut{Body: p}, nil
+		})
+
+	huma.Register(h, reg(huma.Operation{OperationID: "read-in-case", Method: http.MethodPost, Path: Prefix + "/cases/{id}/read-in",
+		Summary: "Accept the case's confidentiality terms (read-in)", Description: "Recorded in the audit trail. Returns the case, now readable."}),
+		func(ctx context.Context, in *casePath) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.ReadIn(ctx, a, in.ID)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	type embargoIn struct {
+		ID   string `path:"id"`
+		Body cases.EmbargoInput
+	}
+	type embargoOut struct{ Body *cases.EmbargoResult }
+	huma.Register(h, reg(huma.Operation{OperationID: "case-embargo", Method: http.MethodPost, Path: Prefix + "/cases/{id}/embargo",
+		Summary: "Propose, accept, reject, counter, revise or exit the embargo",
+		Description: "Vultron Embargo Management. The embargo becomes active when every required party accepted the current proposal; `holding_up` names who has not. " +
+			"A transition the model forbids (accept with no proposal, propose once public) is 409 whose detail names the rule. A date more than the policy's limit (90 days) away is 422."}),
+		func(ctx context.Context, in *embargoIn) (*embargoOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r, err := svc.Embargo(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &embargoOut{Body: r}, nil
+		})
+
+	type breakIn struct {
+		ID   string `path:"id"`
+		Body cases.BreakInput
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "case-embargo-break", Method: http.MethodPost, Path: Prefix + "/cases/{id}/embargo-break",
+		Summary: "The embargo broke: mark public, notify every read-in party, move the public date (coordinators)"}),
+		func(ctx context.Context, in *breakIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.BreakEmbargo(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	type factsIn struct {
+		ID   string `path:"id"`
+		Body cases.FactsInput
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "case-facts", Method: http.MethodPost, Path: Prefix + "/cases/{id}/facts",
+		Summary: "Mark case-state facts true", Description: "vendor_aware, fix_ready, fix_deployed, public_aware, exploit_public, attacks_observed. Facts only become true. " +
+			"Ordering rules (fix_deployed needs fix_ready, fix_ready needs vendor_aware) are 409 naming the rule. Public awareness ends an active embargo."}),
+		func(ctx context.Context, in *factsIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.SetFacts(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
+	type vulnIn struct {
+		ID   string `path:"id"`
+		Body cases.NewVulnerability
+	}
+	type vulnOut struct{ Body *cases.Vulnerability }
+	huma.Register(h, reg(huma.Operation{OperationID: "add-case-vulnerability", Method: http.MethodPost, Path: Prefix + "/cases/{id}/vulnerabilities",
+		Summary: "Add a vulnerability (coordinators)", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *vulnIn) (*vulnOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			v, err := svc.AddVulnerability(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &vulnOut{Body: v}, nil
+		})
+
+	type statusIn struct {
+		ID   string `path:"id"`
+		Vuln string `path:"vuln" doc:"The vulnerability's label (V1, CVE-…) or id."`
+		Body cases.StatusInput
+	}
+	type statusOut struct{ Body *cases.PartyStatus }
+	huma.Register(h, reg(huma.Operation{OperationID: "set-case-status", Method: http.MethodPost, Path: Prefix + "/cases/{id}/vulnerabilities/{vuln}/status",
+		Summary: "State your status for a vulnerability", Description: "unknown, under_investigation, affected, fixed, not_affected (with a VEX justification) or disputed (with the reason as statement)."}),
+		func(ctx context.Context, in *statusIn) (*statusOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			st, err := svc.SetStatus(ctx, a, in.ID, in.Vuln, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &statusOut{Body: st}, nil
+		})
+
+	type pkgIn struct {
+		ID   string `path:"id"`
+		Body cases.NewAffectedPackage
+	}
+	type pkgOut struct{ Body *cases.AffectedPackage }
+	huma.Register(h, reg(huma.Operation{OperationID: "add-case-package", Method: http.MethodPost, Path: Prefix + "/cases/{id}/packages",
+		Summary: "Add an affected package (coordinators)", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *pkgIn) (*pkgOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.AddPackage(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &pkgOut{Body: p}, nil
+		})
+
+	type postsOut struct{ Body []cases.CasePost }
+	huma.Register(h, reg(huma.Operation{OperationID: "list-case-posts", Method: http.MethodGet, Path: Prefix + "/cases/{id}/posts",
+		Summary: "The discussion you may read: shared, your private thread, internal notes for the team"}),
+		func(ctx context.Context, in *casePath) (*postsOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ps, err := svc.Posts(ctx, a, in.ID)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &postsOut{Body: ps}, nil
+		})
+
+	type postIn struct {
+		ID   string `path:"id"`
+		Body cases.NewCasePost
+	}
+	type postOut struct{ Body *cases.CasePost }
+	huma.Register(h, reg(huma.Operation{OperationID: "add-case-post", Method: http.MethodPost, Path: Prefix + "/cases/{id}/posts",
+		Summary: "Post to a thread; readers are notified by email", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *postIn) (*postOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.AddPost(ctx, a, in.ID, "api", in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &postOut{Body: p}, nil
+		})
+
+	type taskIn struct {
+		ID   string `path:"id"`
+		Body cases.NewCaseTask
+	}
+	type taskOut struct{ Body *cases.CaseTask }
+	huma.Register(h, reg(huma.Operation{OperationID: "add-case-task", Method: http.MethodPost, Path: Prefix + "/cases/{id}/tasks",
+		Summary: "Add a task (coordinators)", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *taskIn) (*taskOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			t, err := svc.AddTask(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &taskOut{Body: t}, nil
+		})
+
+	type taskUpdateIn struct {
+		ID   string `path:"id"`
+		Task int64  `path:"task"`
+		Body cases.CaseTaskUpdate
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "update-case-task", Method: http.MethodPatch, Path: Prefix + "/cases/{id}/tasks/{task}",
+		Summary: "Mark a task done or open (coordinators)"}),
+		func(ctx context.Context, in *taskUpdateIn) (*taskOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			t, err := svc.UpdateTask(ctx, a, in.ID, in.Task, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &taskOut{Body: t}, nil
+		})
+
+	type timelineIn struct {
+		ID    string `path:"id"`
+		After int64  `query:"after" doc:"Events after this seq."`
+		Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"500"`
+	}
+	type timelineOut struct{ Body []events.Event }
+	huma.Register(h, reg(huma.Operation{OperationID: "case-timeline", Method: http.MethodGet, Path: Prefix + "/cases/{id}/timeline",
+		Summary: "The case's events from the audit log, as you may see them"}),
+		func(ctx context.Context, in *timelineIn) (*timelineOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			evs, err := svc.Timeline(ctx, a, in.ID, in.After, in.Limit)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &timelineOut{Body: evs}, nil
+		})
+
+	type deliveriesOut struct{ Body []cases.Delivery }
+	huma.Register(h, reg(huma.Operation{OperationID: "case-deliveries", Method: http.MethodGet, Path: Prefix + "/cases/{id}/deliveries",
+		Summary: "Delivery status of every message and webhook of the case (coordinators)"}),
+		func(ctx context.Context, in *casePath) (*deliveriesOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			rows, err := svc.Deliveries(ctx, a, in.ID)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &deliveriesOut{Body: rows}, nil
+		})
+
+	type exportIn struct {
+		ID     string `path:"id"`
+		Format string `path:"format" enum:"osv,vex"`
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "export-case", Method: http.MethodGet, Path: Prefix + "/cases/{id}/export/{format}",
+		Summary: "A draft OSV record or CSAF VEX document of the case (read-in participants and the team)"}),
+		func(ctx context.Context, in *exportIn) (*exportOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			data, err := svc.Export(ctx, a, in.ID, in.Format)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &exportOut{ContentType: "application/json", Body: data,
+				ContentDisposition: `attachment; filename="` + in.ID + "." + in.Format + `.json"`}, nil
+		})
+
+	type hookIn struct {
+		Body struct {
+			Organisation string `json:"organisation" maxLength:"200"`
+			URL          string `json:"url" maxLength:"2000"`
+		}
+	}
+	type hookOut struct{ Body *notify.Webhook }
+	huma.Register(h, huma.Operation{OperationID: "add-webhook", Method: http.MethodPost, Path: Prefix + "/webhooks", Tags: tags, Security: bearer,
+		Summary: "Register an organisation's webhook for case events (admins)", DefaultStatus: http.StatusCreated,
+		Description: "Deliveries are POSTed JSON signed with `X-Sirt-Signature: sha256=<HMAC-SHA256 of the body with the secret>`; the secret is shown once."},
+		func(ctx context.Context, in *hookIn) (*hookOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w, err := x.app.Outbox.AddWebhook(ctx, a, in.Body.Organisation, in.Body.URL)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &hookOut{Body: w}, nil
+		})
+	type hooksOut struct{ Body []notify.Webhook }
+	huma.Register(h, huma.Operation{OperationID: "list-webhooks", Method: http.MethodGet, Path: Prefix + "/webhooks", Tags: tags, Security: bearer,
+		Summary: "Registered webhooks (admins)"},
+		func(ctx context.Context, _ *struct{}) (*hooksOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ws, err := x.app.Outbox.Webhooks(ctx, a)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &hooksOut{Body: ws}, nil
+		})
+}

@@ -1,0 +1,576 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/templates"
+	"github.com/oss-sirt/sirt/internal/validate"
+)
+
+// Job kinds of the cases.
+const (
+	JobPDReached        = "cases.pd_reached"
+	JobPDReminder       = "cases.pd_reminder"
+	JobDownstreamNotice = "cases.downstream_notice"
+)
+
+func (s *Service) registerJobs() {
+	s.jobs.Register(JobPDReached, jobs.Handler{Run: s.runPDReached, MaxAttempts: 20, Timeout: time.Minute})
+	s.jobs.Register(JobPDReminder, jobs.Handler{Run: s.runReminder, MaxAttempts: 10, Timeout: time.Minute})
+	s.jobs.Register(JobDownstreamNotice, jobs.Handler{Run: s.runNotice, MaxAttempts: 10, Timeout: 5 * time.Minute})
+}
+
+// EmbargoInput is one embargo action.
+type EmbargoInput struct {
+	Action     string `json:"action" enum:"propose,accept,reject,counter,revise,exit"`
+	PublicDate string `json:"public_date,omitempty" doc:"For propose, counter, revise: an instant in RFC 3339 with its time zone, e.g. 2026-05-12T15:00:00+02:00. Stored in UTC."`
+	// ParticipantID lets a coordinator record the answer of a participant who answered
+	// by mail or phone (an email contact without an account).
+	ParticipantID int64  `json:"participant_id,omitempty" doc:"Coordinators: record this participant's answer on their behalf."`
+	Reason        string `json:"reason,omitempty" maxLength:"2000"`
+}
+
+// EmbargoResult is the embargo after an action, with advice about the date.
+type EmbargoResult struct {
+	CaseID  string   `json:"case_id"`
+	Embargo *Embargo `json:"embargo"`
+}
+
+// parseInstant reads an RFC 3339 instant that names its zone.
+func parseInstant(field, v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, validate.Field(field, "is required for this action: an instant with its time zone, e.g. 2026-05-12T15:00:00+02:00")
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, validate.Field(field, "%q is not an instant with a time zone (want RFC 3339, e.g. 2026-05-12T15:00:00+02:00 or …Z)", v)
+	}
+	return t.UTC(), nil
+}
+
+// checkDate applies the policy to a proposed public date: in the future, and no more
+// than EmbargoMaxDays away.
+func (s *Service) checkDate(field string, pd time.Time) error {
+	now := s.clock.Now()
+	if !pd.After(now) {
+		return validate.Field(field, "%s is in the past; propose a future instant", pd.Format(time.RFC3339))
+	}
+	limit := now.AddDate(0, 0, s.cfg.Policy.EmbargoMaxDays)
+	if pd.After(limit) {
+		return validate.Field(field, "%s is %d days away; the team's embargo limit is %d days (latest %s). Propose an earlier date, or revise it later if the fix needs more time",
+			pd.Format(time.RFC3339), int(pd.Sub(now).Hours()/24), s.cfg.Policy.EmbargoMaxDays, limit.Format("2006-01-02"))
+	}
+	return nil
+}
+
+// Embargo applies an embargo action: propose, accept, reject, counter, revise, exit.
+// A party answers for itself (a read-in participant) or for the team (a coordinator);
+// a coordinator may record an answer for a participant with ParticipantID. The
+// embargo becomes active when every required party accepted the current proposal. A
+// transition the model forbids is a *RuleError naming the rule.
+func (s *Service) Embargo(ctx context.Context, actor authz.Actor, ref string, in EmbargoInput) (*EmbargoResult, error) {
+	act := EmbargoAction(strings.ToLower(strings.TrimSpace(in.Action)))
+	var e validate.Errors
+	valid := false
+	for _, x := range EmbargoActions {
+		valid = valid || x == act
+	}
+	if !valid {
+		e.Add("action", "%q is not an embargo action (want propose, accept, reject, counter, revise or exit)", in.Action)
+	}
+	in.Reason = e.Text("reason", in.Reason, false, 2000)
+	var date time.Time
+	if act == ActPropose || act == ActCounter || act == ActRevise {
+		var err error
+		if date, err = parseInstant("public_date", in.PublicDate); err == nil {
+			err = s.checkDate("public_date", date)
+		}
+		if fe, ok := validate.As(err); ok {
+			e = append(e, fe...)
+		}
+	}
+	var res *EmbargoResult
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		need := authz.PostShared
+		if act == ActExit {
+			need = authz.CoordinateCase
+		}
+		a, err := s.open(ctx, q, actor, ref, need)
+		if err != nil {
+			return err
+		}
+		if err := e.Err(); err != nil {
+			return err
+		}
+		c := a.c
+		ps, err := s.participants(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		party := Team
+		coord := a.can(actor, authz.CoordinateCase) == nil
+		switch {
+		case in.ParticipantID != 0:
+			if !coord {
+				return authz.ErrForbidden
+			}
+			if participantByID(ps, in.ParticipantID) == nil {
+				return validate.Field("participant_id", "%d is not a participant of %s", in.ParticipantID, c.PublicID)
+			}
+			party = in.ParticipantID
+		case coord:
+			party = Team
+		case a.me != nil:
+			party = a.me.ID
+		}
+		st, _, err := s.modelState(ctx, q, c, ps)
+		if err != nil {
+			return err
+		}
+		next, err := Step(st, Event{Party: party, Action: act, Date: date})
+		if err != nil {
+			return err
+		}
+		if err := s.store(ctx, q, actor, c, st, next, party, act); err != nil {
+			return err
+		}
+		details := map[string]any{"action": act, "party": partyName(ps, party, s.cfg.Team), "state": next.EM, "round": next.Round}
+		if !date.IsZero() {
+			details["public_date"] = date
+		}
+		if in.Reason != "" {
+			details["reason"] = in.Reason
+		}
+		action := "case.embargo." + string(act)
+		if next.EM == EMActive && st.EM != EMActive {
+			action = "case.embargo.agreed"
+		}
+		if err := s.appendEvent(ctx, q, actor, c, action, map[string]any{"state": st.EM, "round": st.Round}, details); err != nil {
+			return err
+		}
+		fresh, err := s.loadByID(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		fresh.Participants = ps
+		if err := s.fillEmbargo(ctx, q, fresh); err != nil {
+			return err
+		}
+		res = &EmbargoResult{CaseID: c.PublicID, Embargo: fresh.Embargo}
+		if !date.IsZero() && len(fresh.Embargo.Warnings) == 0 {
+			for _, w := range s.cfg.Policy.CheckPublicDate(s.cfg.Calendar, date) {
+				res.Embargo.Warnings = append(res.Embargo.Warnings, w.Message)
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+func partyName(ps []*Participant, party int64, team string) string {
+	if party == Team {
+		return team
+	}
+	if p := participantByID(ps, party); p != nil {
+		return p.Label()
+	}
+	return fmt.Sprint(party)
+}
+
+// store writes the model's next state of case c, the party's answer, and schedules
+// what an agreed public date sets off.
+func (s *Service) store(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, prev, next State, party int64, act EmbargoAction) error {
+	now := s.clock.Now()
+	proposedBy := c.Embargo.ProposedBy
+	if next.Round != prev.Round {
+		proposedBy = actor.Label()
+	}
+	if _, err := q.Exec(ctx, `UPDATE cases SET em_state = ?, em_round = ?, proposed_date = ?, proposed_by = ?, proposed_at = ?, public_date = ?, updated_at = ? WHERE id = ?`,
+		string(next.EM), next.Round, nullTime(next.Proposed), proposedBy, now, nullTime(next.PD), now, c.ID); err != nil {
+		return fmt.Errorf("cases: store embargo: %w", err)
+	}
+	if act != "" && next.Round > 0 {
+		ans, ok := next.Answers[party]
+		if ok {
+			var date any
+			if act == ActCounter || act == ActPropose || act == ActRevise {
+				date = nullTime(next.Proposed)
+				if next.Proposed.IsZero() {
+					date = nullTime(next.PD)
+				}
+			}
+			round := next.Round
+			if act == ActReject {
+				round = prev.Round
+			}
+			if act == ActCounter && ans == AnswerAccepted {
+				// The counter-proposer's answer to the previous round was "countered".
+				if _, err := q.Exec(ctx, `INSERT INTO case_consents (case_id, round, member_id, answer, public_date, actor, at) VALUES (?, ?, ?, 'countered', ?, ?, ?)
+					ON CONFLICT (case_id, round, member_id) DO UPDATE SET answer = 'countered', public_date = excluded.public_date, actor = excluded.actor, at = excluded.at`,
+					c.ID, prev.Round, party, date, actor.Label(), now); err != nil {
+					return err
+				}
+			}
+			if _, err := q.Exec(ctx, `INSERT INTO case_consents (case_id, round, member_id, answer, public_date, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (case_id, round, member_id) DO UPDATE SET answer = excluded.answer, public_date = excluded.public_date, actor = excluded.actor, at = excluded.at`,
+				c.ID, round, party, string(ans), date, actor.Label(), now); err != nil {
+				return fmt.Errorf("cases: record consent: %w", err)
+			}
+		}
+	}
+	if (next.EM == EMActive && !next.PD.Equal(prev.PD)) || (next.EM == EMActive && prev.EM != EMActive) {
+		if err := s.schedule(ctx, q, c, next.PD); err != nil {
+			return err
+		}
+		if c.Phase == "triage" || c.Phase == "validate" {
+			if _, err := q.Exec(ctx, "UPDATE cases SET phase = 'coordination' WHERE id = ?", c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+type pdArgs struct {
+	Case int64     `json:"case"`
+	PD   time.Time `json:"pd"`
+}
+
+// schedule enqueues the jobs of an agreed public date: the reminder, the downstream
+// notice and the PD transition. Each is keyed by the date, so a moved date gets new
+// jobs and the old ones find a different date and do nothing.
+func (s *Service) schedule(ctx context.Context, q db.Querier, c *Case, pd time.Time) error {
+	args := pdArgs{Case: c.ID, PD: pd.UTC()}
+	key := fmt.Sprintf("case:%d:%d", c.ID, pd.Unix())
+	if _, err := s.jobs.Enqueue(ctx, q, JobPDReached, args, jobs.Options{RunAt: pd, UniqueKey: key + ":pd"}); err != nil {
+		return err
+	}
+	remind := s.cfg.Calendar.AddBusinessDays(pd, -s.cfg.ReminderDays)
+	if _, err := s.jobs.Enqueue(ctx, q, JobPDReminder, args, jobs.Options{RunAt: remind, UniqueKey: key + ":reminder"}); err != nil {
+		return err
+	}
+	notice := s.cfg.Calendar.AddBusinessDays(pd, -s.cfg.NoticeDays)
+	_, err := s.jobs.Enqueue(ctx, q, JobDownstreamNotice, args, jobs.Options{RunAt: notice, UniqueKey: key + ":notice"})
+	return err
+}
+
+// current loads the case of a scheduled job and reports whether the job's date is still
+// the agreed one of an active embargo.
+func (s *Service) current(ctx context.Context, q db.Querier, a pdArgs) (*Case, bool, error) {
+	c, err := s.loadByID(ctx, q, a.Case)
+	if err != nil {
+		return nil, false, jobs.Cancel(err)
+	}
+	ok := (c.Embargo.State == EMActive || c.Embargo.State == EMRevise) && c.Embargo.PublicDate != nil && c.Embargo.PublicDate.Equal(a.PD)
+	return c, ok, nil
+}
+
+// runPDReached is the public date: the embargo exits, TLP goes from RED to CLEAR, the
+// public is aware, and the case moves to Disclose.
+func (s *Service) runPDReached(ctx context.Context, j jobs.Job) error {
+	var a pdArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		c, ok, err := s.current(ctx, q, a)
+		if err != nil || !ok {
+			return err
+		}
+		return s.reachPD(ctx, q, authz.System("cases"), c)
+	})
+}
+
+func (s *Service) reachPD(ctx context.Context, q db.Querier, actor authz.Actor, c *Case) error {
+	ps, err := s.participants(ctx, q, c.ID)
+	if err != nil {
+		return err
+	}
+	st, _, err := s.modelState(ctx, q, c, ps)
+	if err != nil {
+		return err
+	}
+	next, err := Step(st, Event{PDReached: true})
+	if err != nil {
+		return err
+	}
+	if err := s.store(ctx, q, actor, c, st, next, Team, ""); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if _, err := q.Exec(ctx, "UPDATE cases SET tlp = 'CLEAR', phase = 'disclose', public_aware_at = COALESCE(public_aware_at, ?), updated_at = ? WHERE id = ?", now, now, c.ID); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, q, actor, c, "case.pd_reached", map[string]any{"tlp": c.TLP, "embargo": st.EM},
+		map[string]any{"tlp": "CLEAR", "embargo": next.EM, "public_date": next.PD})
+}
+
+// runReminder reminds the read-in participants and coordinators of the coming PD.
+func (s *Service) runReminder(ctx context.Context, j jobs.Job) error {
+	var a pdArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		c, ok, err := s.current(ctx, q, a)
+		if err != nil || !ok {
+			return err
+		}
+		ps, err := s.participants(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		subject := fmt.Sprintf("[%s] %s: public disclosure %s", s.cfg.Team, c.PublicID, a.PD.Format("Mon 2 Jan 2006 15:04 UTC"))
+		body := fmt.Sprintf("Reminder: the embargo on case %s (%s) ends at %s. Please have fixes and advisories ready.\n\nCase: %s\n",
+			c.PublicID, c.Title, a.PD.Format(time.RFC3339), s.URL(c))
+		for _, p := range ps {
+			if !p.SeesContent() || p.Email == "" {
+				continue
+			}
+			if _, err := s.queueMail(ctx, q, c, p, subject, body, fmt.Sprintf("case.pd_reminder:%d", a.PD.Unix()), false); err != nil {
+				return err
+			}
+		}
+		return s.appendEvent(ctx, q, authz.System("cases"), c, "case.pd_reminder", nil, map[string]any{"public_date": a.PD})
+	})
+}
+
+// runNotice sends the embargoed notification (template EmbargoedNotification) to the
+// downstream participants, within the policy's notice window before PD.
+func (s *Service) runNotice(ctx context.Context, j jobs.Job) error {
+	var a pdArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		c, ok, err := s.current(ctx, q, a)
+		if err != nil || !ok {
+			return err
+		}
+		ps, err := s.participants(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		n, err := s.sendTemplate(ctx, q, c, ps, templates.EmbargoedNotification, fmt.Sprintf("case.downstream_notice:%d", a.PD.Unix()),
+			func(p *Participant) bool { return p.Role == string(authz.CaseDownstream) && p.SeesContent() },
+			map[string]any{"PublicDate": a.PD.Format("Mon 2 Jan 2006 15:04 UTC")})
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, q, authz.System("cases"), c, "case.downstream_notified", nil, map[string]any{"public_date": a.PD, "recipients": n})
+	})
+}
+
+// sendTemplate renders a team template for every participant who passes want and
+// queues it; it returns how many were queued. Purpose keys the message per recipient.
+func (s *Service) sendTemplate(ctx context.Context, q db.Querier, c *Case, ps []*Participant, tmpl, purpose string, want func(*Participant) bool, extra map[string]any) (int, error) {
+	if s.templates == nil || s.outbox == nil {
+		return 0, nil
+	}
+	data := map[string]any{"Team": s.cfg.Team, "CaseID": c.PublicID, "Title": c.Title, "Summary": c.Summary, "CaseURL": s.URL(c)}
+	for k, v := range extra {
+		data[k] = v
+	}
+	subject, body, err := s.templates.Render(ctx, tmpl, data)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, p := range ps {
+		if p.Email == "" || !want(p) {
+			continue
+		}
+		if _, err := s.queueMail(ctx, q, c, p, subject, body, purpose, false); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// FactsInput marks case-state facts true. Facts only ever become true; false or absent
+// leaves a fact as it is.
+type FactsInput struct {
+	VendorAware     bool `json:"vendor_aware,omitempty"`
+	FixReady        bool `json:"fix_ready,omitempty"`
+	FixDeployed     bool `json:"fix_deployed,omitempty"`
+	PublicAware     bool `json:"public_aware,omitempty"`
+	ExploitPublic   bool `json:"exploit_public,omitempty"`
+	AttacksObserved bool `json:"attacks_observed,omitempty"`
+}
+
+func (in FactsInput) list() []Fact {
+	var out []Fact
+	for _, x := range []struct {
+		on bool
+		f  Fact
+	}{{in.VendorAware, FactVendorAware}, {in.FixReady, FactFixReady}, {in.FixDeployed, FactFixDeployed},
+		{in.PublicAware, FactPublicAware}, {in.ExploitPublic, FactExploitPublic}, {in.AttacksObserved, FactAttacksObserved}} {
+		if x.on {
+			out = append(out, x.f)
+		}
+	}
+	return out
+}
+
+// SetFacts marks facts of a case true, in the model's order, enforcing its ordering
+// constraints (a fix is deployed only once ready, ready only once the owner is aware).
+// Public awareness, a public exploit or observed attacks end an active embargo and
+// drop a pending proposal.
+func (s *Service) SetFacts(ctx context.Context, actor authz.Actor, ref string, in FactsInput) (*Case, error) {
+	fs := in.list()
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.open(ctx, q, actor, ref, authz.PostShared)
+		if err != nil {
+			return err
+		}
+		if len(fs) == 0 {
+			return validate.Field("facts", "name at least one fact to mark true: vendor_aware, fix_ready, fix_deployed, public_aware, exploit_public, attacks_observed")
+		}
+		party := Team
+		if a.me != nil && a.can(actor, authz.CoordinateCase) != nil {
+			party = a.me.ID
+		}
+		return s.applyFacts(ctx, q, actor, a.c, party, fs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, ref)
+}
+
+// applyFacts steps the model through fs and stores the result with one event.
+func (s *Service) applyFacts(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, party int64, fs []Fact) error {
+	ps, err := s.participants(ctx, q, c.ID)
+	if err != nil {
+		return err
+	}
+	st, _, err := s.modelState(ctx, q, c, ps)
+	if err != nil {
+		return err
+	}
+	next := st
+	for _, f := range fs {
+		if next, err = Step(next, Event{Party: party, Fact: f}); err != nil {
+			return err
+		}
+	}
+	now := s.clock.Now()
+	var changed []Fact
+	for _, f := range Facts {
+		if next.Facts[f] && !st.Facts[f] {
+			changed = append(changed, f)
+			if _, err := q.Exec(ctx, "UPDATE cases SET "+string(f)+"_at = ? WHERE id = ? AND "+string(f)+"_at IS NULL", now, c.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if err := s.store(ctx, q, actor, c, st, next, party, ""); err != nil {
+		return err
+	}
+	c.state = next
+	for _, f := range changed {
+		*c.Facts.ptr(f) = &now
+	}
+	after := map[string]any{"facts": changed, "embargo": next.EM}
+	if next.EM != st.EM {
+		after["embargo_before"] = st.EM
+	}
+	return s.appendEvent(ctx, q, actor, c, "case.facts", nil, after)
+}
+
+// BreakInput is an embargo break: what became known and the new public date.
+type BreakInput struct {
+	Reason          string `json:"reason" maxLength:"2000" doc:"What happened (leak, exploitation in the wild…); sent to every read-in party."`
+	ExploitPublic   bool   `json:"exploit_public,omitempty"`
+	AttacksObserved bool   `json:"attacks_observed,omitempty"`
+	PublicDate      string `json:"public_date,omitempty" doc:"The new public date (RFC 3339 with zone); default now."`
+}
+
+// BreakEmbargo is the one action for a broken embargo: it marks the vulnerability
+// public (and the exploit public or attacks observed, as given), ends the embargo,
+// moves the public date, and notifies every read-in party at once with the team's
+// embargo-break template through the outbox.
+func (s *Service) BreakEmbargo(ctx context.Context, actor authz.Actor, ref string, in BreakInput) (*Case, error) {
+	var e validate.Errors
+	in.Reason = e.Text("reason", in.Reason, true, 2000)
+	pd := s.clock.Now()
+	if strings.TrimSpace(in.PublicDate) != "" {
+		t, err := parseInstant("public_date", in.PublicDate)
+		if err != nil {
+			fe, _ := validate.As(err)
+			e = append(e, fe...)
+		} else {
+			pd = t
+		}
+	}
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+		if err != nil {
+			return err
+		}
+		if err := e.Err(); err != nil {
+			return err
+		}
+		c := a.c
+		if c.state.EM == EMExited && c.state.Facts[FactPublicAware] && c.TLP == "CLEAR" {
+			return &RuleError{Code: "em.break_after_disclosure", Msg: "embargo rule em.break_after_disclosure: the case is already disclosed; there is no embargo to break"}
+		}
+		fs := []Fact{FactPublicAware}
+		if in.ExploitPublic {
+			fs = append(fs, FactExploitPublic)
+		}
+		if in.AttacksObserved {
+			fs = append(fs, FactAttacksObserved)
+		}
+		if err := s.applyFacts(ctx, q, actor, c, Team, fs); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		if _, err := q.Exec(ctx, "UPDATE cases SET public_date = ?, updated_at = ? WHERE id = ?", pd, now, c.ID); err != nil {
+			return err
+		}
+		ps, err := s.participants(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		n, err := s.sendTemplate(ctx, q, c, ps, templates.EmbargoBreak, fmt.Sprintf("case.embargo_break:%d", now.UnixNano()),
+			func(p *Participant) bool { return p.SeesContent() },
+			map[string]any{"Reason": in.Reason, "NewPublicDate": pd.Format("Mon 2 Jan 2006 15:04 UTC")})
+		if err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, q, actor, c, "case.embargo.broken", nil, map[string]any{"reason": in.Reason, "public_date": pd, "notified": n})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, ref)
+}
+
+func eventEntry(c *Case, action string, after any) events.Entry {
+	return events.Entry{Action: action, Subject: c.Ref(), CaseID: c.ID, After: after}
+}
+
+func asRule(err error, target *interface{ Rule() string }) bool {
+	return errors.As(err, target)
+}
