@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -298,6 +299,8 @@ func (x *API) registerReports() {
 		return out, nil
 	})
 
+	x.registerReportFiles()
+
 	type criteriaOut struct{ Body ssvc.Criteria }
 	huma.Register(h, huma.Operation{OperationID: "triage-criteria", Method: http.MethodGet, Path: Prefix + "/ssvc/coordinator-triage", Summary: "The published triage criteria (CERT/CC SSVC Coordinator Triage)",
 		Tags: []string{"triage"}}, func(ctx context.Context, _ *struct{}) (*criteriaOut, error) {
@@ -307,4 +310,69 @@ func (x *API) registerReports() {
 		}
 		return &criteriaOut{Body: t.Criteria()}, nil
 	})
+}
+
+type attachmentsOut struct {
+	Body struct {
+		Items []*intake.Attachment `json:"items"`
+	}
+}
+
+// registerReportFiles adds file uploads and the list of a report's files. Uploads are
+// multipart/form-data with one or more "attachments" parts (10 MiB in all); the content
+// type is sniffed, never trusted, and downloads are always attachments.
+func (x *API) registerReportFiles() {
+	h := x.huma
+	type uploadIn struct {
+		ID      string `path:"id"`
+		RawBody huma.MultipartFormFiles[struct {
+			Attachments []huma.FormFile `form:"attachments" required:"true"`
+		}]
+	}
+	huma.Register(h, huma.Operation{OperationID: "upload-report-files", Method: http.MethodPost, Path: Prefix + "/reports/{id}/attachments",
+		Summary: "Attach files to a report (the team, or the finder with an account)", Tags: []string{"reports"}, Security: bearer,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: 11 << 20}, func(ctx context.Context, in *uploadIn) (*attachmentsOut, error) {
+		a, err := signedIn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ups []intake.Upload
+		for _, f := range in.RawBody.Data().Attachments {
+			b, err := io.ReadAll(io.LimitReader(f, 10<<20+1))
+			f.Close()
+			if err != nil {
+				return nil, huma.Error400BadRequest("an attachment could not be read")
+			}
+			ups = append(ups, intake.Upload{Filename: f.Filename, Data: b})
+		}
+		as, err := x.app.Intake.Attach(ctx, a, in.ID, ups)
+		if err != nil {
+			return nil, Problem(err)
+		}
+		out := &attachmentsOut{}
+		out.Body.Items = as
+		return out, nil
+	})
+	huma.Register(h, huma.Operation{OperationID: "list-report-files", Method: http.MethodGet, Path: Prefix + "/reports/{id}/attachments",
+		Summary: "A report's files (download them from the report page)", Tags: []string{"reports"}, Security: bearer},
+		func(ctx context.Context, in *reportRef) (*attachmentsOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r, err := x.app.Intake.Get(ctx, a, in.ID)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			as, err := x.app.Intake.Attachments(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			out := &attachmentsOut{}
+			out.Body.Items = as
+			if out.Body.Items == nil {
+				out.Body.Items = []*intake.Attachment{}
+			}
+			return out, nil
+		})
 }

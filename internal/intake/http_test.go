@@ -14,6 +14,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/testapp"
 )
 
@@ -216,4 +217,61 @@ func TestPublicSite(t *testing.T) {
 	if !bytes.Contains(p.Body, []byte("<strong>bold</strong>")) || bytes.Contains(p.Body, []byte("<script>alert")) || bytes.Contains(p.Body, []byte("onerror")) {
 		t.Fatalf("services page: %s", p.Body)
 	}
+}
+
+func TestReportAttachmentsAPI(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		staff := ta.Token(ta.User(authz.RoleResponder))
+		member := ta.Token(ta.User(authz.RoleMember))
+		r, rc, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Files via the API"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = r
+		upload := func(token string, files map[string][]byte) *testapp.Response {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			for name, data := range files {
+				fw, _ := mw.CreateFormFile("attachments", name)
+				_, _ = fw.Write(data)
+			}
+			mw.Close()
+			req := ta.NewRequest("POST", "/api/v1/reports/"+rc.ID+"/attachments", nil)
+			req.Body = io.NopCloser(&buf)
+			req.ContentLength = int64(buf.Len())
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+token)
+			return ta.Do(req)
+		}
+		res := upload(staff, map[string][]byte{"poc.py": []byte("print('boom')"), "../evil.html": []byte("<html><script>x</script>")})
+		res.Want(t, 201)
+		var out struct {
+			Items []intake.Attachment `json:"items"`
+		}
+		res.JSON(t, &out)
+		if len(out.Items) != 2 {
+			t.Fatalf("uploaded: %s", res.Body)
+		}
+		for _, a := range out.Items {
+			if strings.Contains(a.Filename, "/") || strings.Contains(a.ContentType, "html") {
+				t.Fatalf("unsafe attachment kept: %+v", a)
+			}
+		}
+		upload(member, map[string][]byte{"x.txt": []byte("x")}).Want(t, 404)
+		ta.API("GET", "/api/v1/reports/"+rc.ID+"/attachments", member, nil).Want(t, 404)
+		res = ta.API("GET", "/api/v1/reports/"+rc.ID+"/attachments", staff, nil).Want(t, 200)
+		if !bytes.Contains(res.Body, []byte("poc.py")) {
+			t.Fatalf("list: %s", res.Body)
+		}
+		// Eleven files are one too many.
+		many := map[string][]byte{}
+		for i := 0; i < 11; i++ {
+			many[fmt.Sprintf("f%d.txt", i)] = []byte("x")
+		}
+		p := upload(staff, many).Want(t, 422).Problem(t)
+		if !strings.Contains(p.Text(), "attachments") {
+			t.Fatalf("11 files: %s", p.Text())
+		}
+	})
 }

@@ -77,6 +77,8 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/reports/{id}/park":            {401, 404, 404, 404, 404},
 	"POST /api/v1/reports/{id}/request-missing": {401, 404, 404, 404, 404},
 	"POST /api/v1/reports/bulk-decline":         {401, 403, 200, 403, 200},
+	"POST /api/v1/reports/{id}/attachments":     {401, 404, 404, 404, 404},
+	"GET /api/v1/reports/{id}/attachments":      {401, 404, 200, 404, 200},
 	"GET /api/v1/ssvc/coordinator-triage":       {200, 200, 200, 200, 200},
 
 	// Advisories: staff draft and publish; {id} does not exist, so everyone signed in gets 404.
@@ -114,12 +116,13 @@ var apiBodies = map[string]string{
 	"PATCH /api/v1/users/{id}": `{"name": "Renamed %d"}`,
 	"POST /api/v1/invitations": `{"email": "invitee-%d@example.org", "role": "responder"}`,
 
-	"POST /api/v1/reports":                `{"summary": "matrix report %d"}`,
-	"POST /api/v1/reports/{id}/messages":  `{"body": "hello %d"}`,
-	"POST /api/v1/reports/{id}/triage":    `{"decision_points": {"RP": "N", "SCON": "Y", "RC": "C", "SC": "M", "SE": "A", "U": "E", "PSI": "S"}}`,
-	"POST /api/v1/reports/{id}/assign":    `{"assignee_id": 0}`,
-	"POST /api/v1/reports/{id}/duplicate": `{"duplicate_of": "OSS-SIRT-1999-0001"}`,
-	"POST /api/v1/reports/bulk-decline":   `{"ids": ["OSS-SIRT-1999-%d"], "rationale": "not a vulnerability"}`,
+	"POST /api/v1/reports":                  `{"summary": "matrix report %d"}`,
+	"POST /api/v1/reports/{id}/messages":    `{"body": "hello %d"}`,
+	"POST /api/v1/reports/{id}/triage":      `{"decision_points": {"RP": "N", "SCON": "Y", "RC": "C", "SC": "M", "SE": "A", "U": "E", "PSI": "S"}}`,
+	"POST /api/v1/reports/{id}/assign":      `{"assignee_id": 0}`,
+	"POST /api/v1/reports/{id}/attachments": multipartBody,
+	"POST /api/v1/reports/{id}/duplicate":   `{"duplicate_of": "OSS-SIRT-1999-0001"}`,
+	"POST /api/v1/reports/bulk-decline":     `{"ids": ["OSS-SIRT-1999-%d"], "rationale": "not a vulnerability"}`,
 
 	"POST /api/v1/advisories":               `{"summary": "matrix advisory %d", "details": "Details."}`,
 	"POST /api/v1/advisories/import":        `{"schema_version": "1.7.5", "id": "x_MATRIX-%d", "modified": "2026-01-01T00:00:00Z", "summary": "matrix import"}`,
@@ -131,6 +134,9 @@ var apiBodies = map[string]string{
 	"PATCH /api/v1/plan/tasks/{id}":         `{"status": "done"}`,
 	"POST /api/v1/plan/hours":               `{"ref_type": "case", "ref_id": "C-%d", "hours": 1}`,
 }
+
+// multipartBody is a file upload (boundary "matrix") for routes that take one.
+const multipartBody = "--matrix\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--matrix--\r\n"
 
 // htmlMatrix is keyed by the ServeMux pattern. POSTs are sent as form submissions with
 // the session's CSRF token and the fields in htmlForms.
@@ -350,7 +356,17 @@ func TestRouteMatrix(t *testing.T) {
 						bad = append(bad, "API route "+route+" takes a body but has none in apiBodies")
 					}
 				}
-				res := f.ta.API(method, f.fill(method, path), f.tokens[w], body)
+				var res *testapp.Response
+				if b, ok := body.(string); ok && strings.HasPrefix(b, multipartBody[:10]) {
+					req := f.ta.NewRequest(method, f.fill(method, path), b)
+					req.Header.Set("Content-Type", "multipart/form-data; boundary=matrix")
+					if f.tokens[w] != "" {
+						req.Header.Set("Authorization", "Bearer "+f.tokens[w])
+					}
+					res = f.ta.Do(req)
+				} else {
+					res = f.ta.API(method, f.fill(method, path), f.tokens[w], body)
+				}
 				got[w] = res.StatusCode
 				if res.StatusCode >= 400 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
 					bad = append(bad, fmt.Sprintf("%s as %s: %d with content type %q, want problem+json", route, whoNames[w], res.StatusCode, res.Header.Get("Content-Type")))
