@@ -275,3 +275,30 @@ func TestReportAttachmentsAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		post := func(key, summary string) *testapp.Response {
+			req := ta.NewRequest("POST", "/api/v1/reports", map[string]any{"summary": summary})
+			req.Header.Set("Idempotency-Key", key)
+			return ta.Do(req)
+		}
+		var a, b map[string]any
+		post("retry-1", "Same report, sent twice").Want(t, 201).JSON(t, &a)
+		r := post("retry-1", "Same report, sent twice").Want(t, 201)
+		r.JSON(t, &b)
+		if a["id"] != b["id"] || r.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry made a new report: %v then %v", a["id"], b["id"])
+		}
+		post("retry-1", "A different report under the same key").Want(t, 422).Problem(t)
+		var c map[string]any
+		post("retry-2", "Same report, sent twice").Want(t, 201).JSON(t, &c)
+		if c["id"] == a["id"] {
+			t.Fatal("a new key replayed the old answer")
+		}
+		if n, _ := ta.App.Intake.List(ctx, authz.System("test"), intake.Query{}); len(n) != 2 {
+			t.Fatalf("%d reports, want 2", len(n))
+		}
+	})
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/api"
 	"github.com/oss-sirt/sirt/internal/app"
+	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/web"
 )
 
@@ -67,7 +68,11 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 	cop := http.NewCrossOriginProtection()
 	// API clients authenticate with bearer tokens, which browsers do not attach by
 	// themselves; cross-origin protection is for cookie-authenticated forms.
+	ip := newIdempotency(a.DB, a.Clock)
+	a.Jobs.Register("idempotency.prune", jobs.Handler{Run: func(ctx context.Context, _ jobs.Job) error { return ip.prune(ctx) }})
+	a.Jobs.Every("idempotency.prune", time.Hour, struct{}{})
 	var h http.Handler = s.Mux
+	h = ip.middleware(h)
 	h = authenticate(a.Accounts, h)
 	h = api.RememberIP(h)
 	h = cop.Handler(h)
