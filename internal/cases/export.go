@@ -82,6 +82,9 @@ func contains(xs []string, x string) bool {
 // justification, fixed, under investigation; "unknown" (no answer yet) is left out,
 // never reported as not affected.
 func (s *Service) Export(ctx context.Context, actor authz.Actor, ref, kind string) ([]byte, error) {
+	if err := s.check(ctx, actor, ref, authz.ReadCase); err != nil {
+		return nil, err
+	}
 	c, err := s.Get(ctx, actor, ref)
 	if err != nil {
 		return nil, err

@@ -210,7 +210,7 @@ func Step(s State, ev Event) (State, error) {
 		if s.EM != EMActive && s.EM != EMRevise {
 			return s, rule("em.pd_without_embargo", "the public date can only be reached by an active embargo (the embargo is %s)", s.EM)
 		}
-		n.EM = EMExited
+		n.EM, n.Proposed = EMExited, time.Time{} // a pending revision lapses with the embargo
 		n.Facts[FactPublicAware] = true
 		return n, nil
 	case ev.Fact != "":

@@ -70,6 +70,7 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 	h.navs = []NavItem{
 		{Label: "Dashboard", Href: "/dashboard", Action: authz.ViewDashboard},
 		{Label: "Reports", Href: "/reports", Action: authz.ListReports},
+		{Label: "Cases", Href: "/cases"},
 		{Label: "Users", Href: "/admin/users", Action: authz.ManageUsers},
 		{Label: "Jobs", Href: "/admin/jobs", Action: authz.ViewJobs},
 		{Label: "Audit", Href: "/admin/audit", Action: authz.ViewAudit},
@@ -176,6 +177,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerAdvisories(mux)
 	h.registerIntake(mux)
 	h.registerPlan(mux)
+	h.registerCases(mux)
 }
 
 func staticHandler() http.Handler {
