@@ -302,3 +302,33 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminsEditTemplates(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	admin := ta.Browser()
+	admin.SignIn(ta.User(authz.RoleAdmin))
+	if r := admin.Get("/admin/templates"); r.StatusCode != 200 || !bytes.Contains(r.Body, []byte("acknowledgement_no_contact")) {
+		t.Fatalf("templates page: %d", r.StatusCode)
+	}
+	// A key the data never has is refused when saving, naming it.
+	r := admin.Submit("/admin/templates/acknowledgement", url.Values{"subject": {"Got {{.TrackingID}}"}, "body": {"Dear {{.FinderShoeSize}}"}})
+	if r.StatusCode != 422 || !bytes.Contains(r.Body, []byte("FinderShoeSize")) {
+		t.Fatalf("bad template: %d", r.StatusCode)
+	}
+	if r := admin.Submit("/admin/templates/acknowledgement_no_contact", url.Values{"subject": {"Got {{.TrackingID}}"}, "body": {"Your id is {{.TrackingID}}. Keep your link safe."}}); r.StatusCode != 303 {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	_, rc, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Uses the edited template"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := ta.App.Intake.Track(ctx, trackToken(rc.TrackingURL))
+	if err != nil || len(tr.Messages) != 1 || tr.Messages[0].Body != "Your id is "+rc.ID+". Keep your link safe." {
+		t.Fatalf("acknowledgement with the edited template: %v %+v", err, tr.Messages)
+	}
+	responder := ta.Browser()
+	responder.SignIn(ta.User(authz.RoleResponder))
+	if r := responder.Submit("/admin/templates/acknowledgement", url.Values{"subject": {"x"}, "body": {"y"}}); r.StatusCode != 403 {
+		t.Fatalf("a responder edited a template: %d", r.StatusCode)
+	}
+}

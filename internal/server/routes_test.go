@@ -187,6 +187,8 @@ var htmlMatrix = map[string]statuses{
 	"GET /track/{token}":                 {404, 404, 404, 404, 404},
 	"POST /track/{token}":                {404, 404, 404, 404, 404},
 	"GET /track/{token}/files/{id}":      {404, 404, 404, 404, 404},
+	"GET /admin/templates":               {303, 403, 403, 403, 200},
+	"POST /admin/templates/{name}":       {303, 403, 403, 403, 303},
 	"GET /admin/pages":                   {303, 403, 403, 403, 200},
 	"POST /admin/pages/{key}":            {303, 403, 403, 403, 303},
 	"GET /reports":                       {303, 403, 200, 403, 200},
@@ -236,19 +238,20 @@ var htmlMatrix = map[string]statuses{
 
 // htmlForms are the fields sent with each POST.
 var htmlForms = map[string]url.Values{
-	"POST /account/profile":       {"name": {"Someone"}, "time_zone": {"UTC"}},
-	"POST /account/tokens":        {"name": {"matrix"}, "scope": {"read"}},
-	"POST /admin/users":           {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
-	"POST /admin/users/invite":    {"email": {"inv-%d@example.org"}, "role": {"member"}},
-	"POST /admin/users/{id}":      {"role": {"member"}},
-	"POST /account/password":      {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
-	"POST /report":                {"summary": {"matrix form report %d"}},
-	"POST /help":                  {"summary": {"matrix help %d"}, "pathway": {"owner_needs_help"}},
-	"POST /admin/pages/{key}":     {"text": {"# Services %d"}},
-	"POST /reports/bulk-decline":  {"id": {"OSS-SIRT-1999-%d"}, "rationale": {"not a vulnerability"}},
-	"POST /reports/{id}/messages": {"body": {"hello %d"}},
-	"POST /plan/hours":            {"target": {"case:C-%d"}, "hours": {"1"}},
-	"POST /reports/{id}/triage":   {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
+	"POST /account/profile":        {"name": {"Someone"}, "time_zone": {"UTC"}},
+	"POST /account/tokens":         {"name": {"matrix"}, "scope": {"read"}},
+	"POST /admin/users":            {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
+	"POST /admin/users/invite":     {"email": {"inv-%d@example.org"}, "role": {"member"}},
+	"POST /admin/users/{id}":       {"role": {"member"}},
+	"POST /account/password":       {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
+	"POST /report":                 {"summary": {"matrix form report %d"}},
+	"POST /help":                   {"summary": {"matrix help %d"}, "pathway": {"owner_needs_help"}},
+	"POST /admin/pages/{key}":      {"text": {"# Services %d"}},
+	"POST /admin/templates/{name}": {"subject": {"Received {{.TrackingID}} %d"}, "body": {"Thanks, {{.Team}}."}},
+	"POST /reports/bulk-decline":   {"id": {"OSS-SIRT-1999-%d"}, "rationale": {"not a vulnerability"}},
+	"POST /reports/{id}/messages":  {"body": {"hello %d"}},
+	"POST /plan/hours":             {"target": {"case:C-%d"}, "hours": {"1"}},
+	"POST /reports/{id}/triage":    {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
 }
 
 type matrixFixture struct {
@@ -285,6 +288,7 @@ func (f *matrixFixture) fill(method, path string) string {
 	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{token}", "not-a-valid-link-token")
 	path = strings.ReplaceAll(path, "{key}", "services")
+	path = strings.ReplaceAll(path, "{name}", "acknowledgement")
 	if strings.Contains(path, "/users/{id}") {
 		return strings.ReplaceAll(path, "{id}", strconv.FormatInt(f.target.ID, 10))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/settings"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // Names of the built-in templates.
@@ -150,6 +151,12 @@ func Defaults() []Default {
 	return out
 }
 
+// DefaultOf returns sirt's own text of template name.
+func DefaultOf(name string) mail.Template { return defaults[name].Template }
+
+// Known reports whether name is a template.
+func Known(name string) bool { _, ok := defaults[name]; return ok }
+
 // Store reads templates, preferring the team's edited versions.
 type Store struct{ settings *settings.Service }
 
@@ -195,8 +202,25 @@ func (st *Store) RenderTx(ctx context.Context, q db.Querier, name string, data a
 
 // Set saves an edited template (admins), checking that it parses.
 func (st *Store) Set(ctx context.Context, actor authz.Actor, name string, t mail.Template) error {
-	if err := t.Validate(); err != nil {
+	if err := authz.Can(actor, authz.ManageSettings, nil); err != nil {
 		return err
+	}
+	d, ok := defaults[name]
+	if !ok {
+		return db.ErrNotFound
+	}
+	if err := t.Validate(); err != nil {
+		return validate.Field("body", "%s", err.Error())
+	}
+	// Render with every documented key present: a key the template uses that the data
+	// will never have is caught now, not when a finder is waiting for the message.
+	sample := map[string]any{}
+	for _, k := range d.Keys {
+		sample[k] = "x"
+	}
+	sample["Missing"] = []string{"x"}
+	if _, _, err := mail.Render(t, sample); err != nil {
+		return validate.Field("body", "%s", err.Error())
 	}
 	if err := st.settings.Set(ctx, actor, "template."+name+".subject", t.Subject); err != nil {
 		return err

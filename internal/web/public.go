@@ -107,6 +107,8 @@ func (h *Handlers) registerPublic(mux *http.ServeMux) {
 	handle("GET /team-key.asc", h.teamKey)
 	handle("GET /admin/pages", h.pagesAdmin)
 	handle("POST /admin/pages/{key}", h.pageSave)
+	handle("GET /admin/templates", h.templatesAdmin)
+	handle("POST /admin/templates/{name}", h.templateSave)
 }
 
 func (h *Handlers) criteriaPage(w http.ResponseWriter, r *http.Request) error {

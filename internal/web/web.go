@@ -75,6 +75,7 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		{Label: "Jobs", Href: "/admin/jobs", Action: authz.ViewJobs},
 		{Label: "Audit", Href: "/admin/audit", Action: authz.ViewAudit},
 		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
+		{Label: "Templates", Href: "/admin/templates", Action: authz.ManageSettings},
 		{Label: "Plan", Href: "/plan", Action: authz.ViewProgramme},
 		{Label: "Account", Href: "/account"},
 	}
