@@ -120,7 +120,7 @@ func (x *API) registerCases() {
 
 	type participantUpdateIn struct {
 		ID          string `path:"id"`
-		Participant int64  `path:"participant"`
+		Participant string `path:"participant" doc:"The participant's id."`
 		Body        cases.ParticipantUpdate
 	}
 	huma.Register(h, reg(huma.Operation{OperationID: "update-case-participant", Method: http.MethodPatch, Path: Prefix + "/cases/{id}/participants/{participant}",
@@ -130,7 +130,11 @@ func (x *API) registerCases() {
 			if err != nil {
 				return nil, err
 			}
-			p, err := svc.UpdateParticipant(ctx, a, in.ID, in.Participant, in.Body)
+			pid, err := parseID(in.Participant, "participant")
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.UpdateParticipant(ctx, a, in.ID, pid, in.Body)
 			if err != nil {
 				return nil, Problem(err)
 			}
@@ -322,7 +326,7 @@ func (x *API) registerCases() {
 
 	type taskUpdateIn struct {
 		ID   string `path:"id"`
-		Task int64  `path:"task"`
+		Task string `path:"task" doc:"The task's id."`
 		Body cases.CaseTaskUpdate
 	}
 	huma.Register(h, reg(huma.Operation{OperationID: "update-case-task", Method: http.MethodPatch, Path: Prefix + "/cases/{id}/tasks/{task}",
@@ -332,7 +336,11 @@ func (x *API) registerCases() {
 			if err != nil {
 				return nil, err
 			}
-			t, err := svc.UpdateTask(ctx, a, in.ID, in.Task, in.Body)
+			id, err := parseID(in.Task, "task")
+			if err != nil {
+				return nil, err
+			}
+			t, err := svc.UpdateTask(ctx, a, in.ID, id, in.Body)
 			if err != nil {
 				return nil, Problem(err)
 			}
@@ -376,7 +384,7 @@ func (x *API) registerCases() {
 
 	type exportIn struct {
 		ID     string `path:"id"`
-		Format string `path:"format" enum:"osv,vex"`
+		Format string `path:"format" doc:"osv or vex."`
 	}
 	huma.Register(h, reg(huma.Operation{OperationID: "export-case", Method: http.MethodGet, Path: Prefix + "/cases/{id}/export/{format}",
 		Summary: "A draft OSV record or CSAF VEX document of the case (read-in participants and the team)"}),

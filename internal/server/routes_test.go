@@ -106,6 +106,29 @@ var apiMatrix = map[string]statuses{
 	"PATCH /api/v1/plan/milestones/{id}": {401, 403, 404, 404, 404},
 	"PATCH /api/v1/plan/tasks/{id}":      {401, 403, 404, 404, 404},
 	"POST /api/v1/plan/hours":            {401, 403, 201, 201, 201},
+	// Cases ({id} is a case that does not exist: 404 for everyone signed in; the full need-to-know matrix on real cases is internal/cases/matrix_test.go).
+	"GET /api/v1/cases":                                     {401, 200, 200, 200, 200},
+	"GET /api/v1/cases/{id}":                                {401, 404, 404, 404, 404},
+	"GET /api/v1/cases/{id}/deliveries":                     {401, 404, 404, 404, 404},
+	"GET /api/v1/cases/{id}/export/{format}":                {401, 404, 404, 404, 404},
+	"GET /api/v1/cases/{id}/posts":                          {401, 404, 404, 404, 404},
+	"GET /api/v1/cases/{id}/timeline":                       {401, 404, 404, 404, 404},
+	"GET /api/v1/webhooks":                                  {401, 403, 403, 403, 200},
+	"PATCH /api/v1/cases/{id}":                              {401, 404, 404, 404, 404},
+	"PATCH /api/v1/cases/{id}/participants/{participant}":   {401, 404, 404, 404, 404},
+	"PATCH /api/v1/cases/{id}/tasks/{task}":                 {401, 404, 404, 404, 404},
+	"POST /api/v1/cases":                                    {401, 201, 201, 403, 201},
+	"POST /api/v1/cases/{id}/embargo":                       {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/embargo-break":                 {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/facts":                         {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/packages":                      {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/participants":                  {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/posts":                         {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/read-in":                       {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/tasks":                         {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 404, 404, 404, 404},
+	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 201},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -133,6 +156,22 @@ var apiBodies = map[string]string{
 	"PATCH /api/v1/plan/milestones/{id}":    `{"status": "done"}`,
 	"PATCH /api/v1/plan/tasks/{id}":         `{"status": "done"}`,
 	"POST /api/v1/plan/hours":               `{"ref_type": "case", "ref_id": "C-%d", "hours": 1}`,
+	// Cases (internal/cases/matrix_test.go has the full matrix on a real case, with participants).
+	"POST /api/v1/cases":                                    `{"title": "Matrix case %d"}`,
+	"PATCH /api/v1/cases/{id}":                              `{"phase": "patch"}`,
+	"POST /api/v1/cases/{id}/participants":                  `{"email": "party-%d@example.org", "role": "observer"}`,
+	"PATCH /api/v1/cases/{id}/participants/{participant}":   `{"tracking_id": "T-%d"}`,
+	"POST /api/v1/cases/{id}/read-in":                       `{}`,
+	"POST /api/v1/cases/{id}/embargo":                       `{"action": "accept"}`,
+	"POST /api/v1/cases/{id}/embargo-break":                 `{"reason": "leaked %d"}`,
+	"POST /api/v1/cases/{id}/facts":                         `{"vendor_aware": true}`,
+	"POST /api/v1/cases/{id}/vulnerabilities":               `{"title": "Flaw %d"}`,
+	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": `{"status": "affected"}`,
+	"POST /api/v1/cases/{id}/packages":                      `{"ecosystem": "Go", "name": "example.org/x"}`,
+	"POST /api/v1/cases/{id}/posts":                         `{"body": "hello %d"}`,
+	"POST /api/v1/cases/{id}/tasks":                         `{"title": "Task %d"}`,
+	"PATCH /api/v1/cases/{id}/tasks/{task}":                 `{"done": true}`,
+	"POST /api/v1/webhooks":                                 `{"organisation": "Org %d", "url": "https://hooks.example.org/%d"}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
@@ -234,6 +273,25 @@ var htmlMatrix = map[string]statuses{
 	"POST /plan/milestones/{id}": {303, 403, 404, 404, 404},
 	"POST /plan/tasks/{id}":      {303, 403, 404, 404, 404},
 	"POST /plan/hours":           {303, 403, 303, 303, 303},
+	// Case pages (see internal/cases/matrix_test.go for participants, read-in and the finder).
+	"GET /cases":                          {303, 200, 200, 200, 200},
+	"GET /cases/{id}":                     {303, 404, 404, 404, 404},
+	"GET /cases/{id}/export/{format}":     {303, 404, 404, 404, 404},
+	"GET /cases/{id}/files/{file}":        {303, 404, 404, 404, 404},
+	"POST /cases":                         {303, 303, 303, 403, 303},
+	"POST /cases/{id}/break":              {303, 404, 404, 404, 404},
+	"POST /cases/{id}/embargo":            {303, 404, 404, 404, 404},
+	"POST /cases/{id}/facts":              {303, 404, 404, 404, 404},
+	"POST /cases/{id}/files":              {303, 404, 404, 404, 404},
+	"POST /cases/{id}/packages":           {303, 404, 404, 404, 404},
+	"POST /cases/{id}/participants":       {303, 404, 404, 404, 404},
+	"POST /cases/{id}/participants/{pid}": {303, 404, 404, 404, 404},
+	"POST /cases/{id}/posts":              {303, 404, 404, 404, 404},
+	"POST /cases/{id}/read-in":            {303, 404, 404, 404, 404},
+	"POST /cases/{id}/status":             {303, 404, 404, 404, 404},
+	"POST /cases/{id}/tasks":              {303, 404, 404, 404, 404},
+	"POST /cases/{id}/tasks/{task}":       {303, 404, 404, 404, 404},
+	"POST /cases/{id}/vulnerabilities":    {303, 404, 404, 404, 404},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -252,6 +310,8 @@ var htmlForms = map[string]url.Values{
 	"POST /reports/{id}/messages":  {"body": {"hello %d"}},
 	"POST /plan/hours":             {"target": {"case:C-%d"}, "hours": {"1"}},
 	"POST /reports/{id}/triage":    {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
+	"POST /cases":                  {"title": {"Matrix case %d"}},
+	"POST /cases/{id}/read-in":     {"accept": {"on"}},
 }
 
 type matrixFixture struct {

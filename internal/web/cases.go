@@ -198,6 +198,9 @@ func (h *Handlers) caseReadIn(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.PostFormValue("accept") != "on" {
+		if _, err := h.app.Cases.Get(r.Context(), a, r.PathValue("id")); err != nil {
+			return err // someone who may not know the case learns nothing from the form
+		}
 		return validate.Field("accept", "tick the box to accept the confidentiality terms")
 	}
 	if _, err := h.app.Cases.ReadIn(r.Context(), a, r.PathValue("id")); err != nil {
