@@ -393,8 +393,13 @@ func Scope(a Actor, kind Kind) db.Filter {
 		}
 		return db.Filter{SQL: "reporter_user_id = ?", Args: []any{a.UserID}}
 	case KindEvent:
-		if a.Role == RoleAdmin || a.Role == RolePgM {
+		if a.Role == RoleAdmin {
 			return db.Filter{}
+		}
+		if a.Role == RolePgM {
+			// The programme manager sees the team's own events and the events of cases
+			// they are read into; case content stays with those read in.
+			return db.Filter{SQL: "case_id IS NULL OR case_id IN (" + readIn + ")", Args: []any{a.UserID}}
 		}
 		if a.Role == RoleResponder {
 			return db.Filter{}
