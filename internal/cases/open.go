@@ -55,7 +55,7 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 	err := s.db.InTx(ctx, func(q db.Querier) error {
 		now := s.clock.Now()
 		var rep *intake.Report
-		pid := in.ReportID
+		var pid string
 		if in.ReportID != "" {
 			if s.intake == nil {
 				return validate.Field("report_id", "reports are not available")
