@@ -45,7 +45,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe logs each request (never its query string: capability tokens live in URLs)
 // and records metrics, with panics turned into a 500 that names the request id.
-func observe(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
+func observe(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
@@ -59,7 +59,9 @@ func observe(log *slog.Logger, m *metrics, next http.Handler) http.Handler {
 					http.Error(sw, "internal error; request id "+id, http.StatusInternalServerError)
 				}
 			}
-			route := r.Pattern
+			// The mux sets Pattern on the request it hands the handler, not on ours, so
+			// look the route up (a map lookup; no handler runs).
+			_, route := mux.Handler(r)
 			if route == "" {
 				route = "unmatched"
 			}

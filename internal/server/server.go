@@ -78,7 +78,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 	h = cop.Handler(h)
 	h = securityHeaders(strings.HasPrefix(a.Cfg.BaseURL, "https://"), h)
 	h = limitBodies(h)
-	s.Handler = observe(a.Log, s.metrics, h)
+	s.Handler = observe(a.Log, s.metrics, s.Mux, h)
 	return s, nil
 }
 
