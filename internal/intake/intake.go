@@ -204,6 +204,7 @@ type Service struct {
 	teamKey TeamKey
 	// replyRouter takes replies to case threads (package cases).
 	replyRouter ReplyRouter
+	openCase    OpenCase
 }
 
 // New returns a Service. Register its job kinds with RegisterJobs.

@@ -509,3 +509,23 @@ func TestEncryptedMailThroughTheSMTPListener(t *testing.T) {
 		}
 	})
 }
+
+func TestCoordinateOpensTheCase(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		resp := ta.User(authz.RoleResponder)
+		r, _, _ := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Needs coordinating"))
+		dec, err := ta.App.Intake.Triage(ctx, resp.Actor(), r.PublicID, intake.TriageInput{
+			DecisionPoints: map[string]string{"RP": "Y", "SCON": "N", "RC": "NC", "SC": "M", "SE": "A", "U": "S", "PSI": "S"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Outcome != "coordinate" || dec.Case != r.PublicID || dec.CaseError != "" {
+			t.Fatalf("decision: %+v", dec)
+		}
+		c, err := ta.App.Cases.Get(ctx, resp.Actor(), r.PublicID)
+		if err != nil || c.PublicID != r.PublicID {
+			t.Fatalf("the case: %v %+v", err, c)
+		}
+	})
+}

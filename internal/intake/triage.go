@@ -34,7 +34,16 @@ type Decision struct {
 	Table     string            `json:"table"`
 	Report    string            `json:"report"`
 	State     string            `json:"state"`
+	Case      string            `json:"case,omitempty" doc:"The case opened for a Coordinate decision."`
+	CaseError string            `json:"case_error,omitempty" doc:"Why no case could be opened (open it by hand from the report)."`
 }
+
+// OpenCase opens the case for a report triaged to Coordinate (package cases), after
+// the decision is committed; it returns the case id.
+type OpenCase func(ctx context.Context, actor authz.Actor, reportID string) (string, error)
+
+// SetOpenCase wires case opening into triage.
+func (s *Service) SetOpenCase(f OpenCase) { s.openCase = f }
 
 // Triage records an SSVC Coordinator Triage decision for a report: the outcome comes
 // from the table, never from the caller. Decline tells the finder why (template
@@ -97,6 +106,15 @@ func (s *Service) Triage(ctx context.Context, actor authz.Actor, ref string, in 
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Coordinate means a case: open it now. The decision stands even if this fails (a
+	// case exists already, say); the answer says so and the team opens it by hand.
+	if out.Outcome == "coordinate" && s.openCase != nil {
+		if id, err := s.openCase(ctx, actor, out.Report); err != nil {
+			out.CaseError = err.Error()
+		} else {
+			out.Case = id
+		}
 	}
 	return out, nil
 }

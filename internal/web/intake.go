@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -374,7 +375,7 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) reportDone(w http.ResponseWriter, r *http.Request, msg string) error {
-	http.Redirect(w, r, "/reports/"+r.PathValue("id")+"?flash="+strings.ReplaceAll(msg, " ", "+"), http.StatusSeeOther)
+	http.Redirect(w, r, "/reports/"+r.PathValue("id")+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
 	return nil
 }
 
@@ -397,7 +398,13 @@ func (h *Handlers) reportTriage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.reportDone(w, r, "Triaged: "+d.Outcome+".")
+	msg := "Triaged: " + d.Outcome + "."
+	if d.Case != "" {
+		msg += " Case " + d.Case + " is open."
+	} else if d.CaseError != "" {
+		msg += " No case was opened: " + d.CaseError
+	}
+	return h.reportDone(w, r, msg)
 }
 
 func (h *Handlers) reportAssign(w http.ResponseWriter, r *http.Request) error {
