@@ -332,3 +332,33 @@ func TestAdminsEditTemplates(t *testing.T) {
 		t.Fatalf("a responder edited a template: %d", r.StatusCode)
 	}
 }
+
+// A report form with a 5 MiB file goes through (forms with files may carry 10 MiB); an
+// 11 MiB one is refused with a message, not a broken page.
+func TestReportFormLargeFile(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	send := func(size int) *testapp.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("summary", "Large proof of concept")
+		fw, _ := mw.CreateFormFile("attachments", "core.dump")
+		_, _ = fw.Write(bytes.Repeat([]byte{7}, size))
+		mw.Close()
+		req, _ := http.NewRequest("POST", ta.URL+"/report", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res, err := ta.Browser().Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &testapp.Response{Response: res}
+		r.Body, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		return r
+	}
+	if r := send(5 << 20); r.StatusCode != 201 {
+		t.Fatalf("5 MiB file: %d %.200s", r.StatusCode, r.Body)
+	}
+	if r := send(11 << 20); r.StatusCode != 422 && r.StatusCode != 413 {
+		t.Fatalf("11 MiB file: %d", r.StatusCode)
+	}
+}

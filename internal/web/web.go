@@ -195,7 +195,13 @@ func staticHandler() http.Handler {
 func (h *Handlers) wrap(f handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			// Forms are small; forms with files (reports, case files, plan uploads) may
+			// carry up to 10 MiB of them.
+			limit := int64(1 << 20)
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				limit = maxUpload + 1<<20
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if _, csrf := reqctx.Session(r.Context()); csrf != "" {
 				if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(csrf)) != 1 {
 					h.serveError(w, r, errCSRF)
