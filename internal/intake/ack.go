@@ -75,8 +75,15 @@ func (s *Service) ackTx(ctx context.Context, q db.Querier, r *Report, token stri
 	if err != nil {
 		return err
 	}
+	// The conversation keeps a copy without the capability link: the team reads it, and
+	// the link must stay the finder's alone (only its hash is stored).
+	data["TrackingURL"] = "(your private tracking link)"
+	_, kept, err := s.msg.Templates.RenderTx(ctx, q, name, data)
+	if err != nil {
+		return err
+	}
 	actor := authz.System("intake")
-	if _, err := s.addMessage(ctx, q, actor, r, "system", "finder", "system", body); err != nil {
+	if _, err := s.addMessage(ctx, q, actor, r, "system", "finder", "system", kept); err != nil {
 		return err
 	}
 	now := s.clock.Now()

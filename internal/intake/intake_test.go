@@ -529,3 +529,28 @@ func TestCoordinateOpensTheCase(t *testing.T) {
 		}
 	})
 }
+
+// The tracking link is the finder's alone: the conversation the team reads does not
+// carry it; only the acknowledgement mail to the finder does.
+func TestTrackingLinkIsNotKeptInTheConversation(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	s := sub("Link secrecy")
+	s.Reporter.Email = "finder@example.org"
+	r, rc, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := trackToken(rc.TrackingURL)
+	msgs, _ := ta.App.Intake.Messages(ctx, authz.System("test"), r)
+	for _, m := range msgs {
+		if strings.Contains(m.Body, tok) {
+			t.Fatalf("the conversation carries the tracking token: %q", m.Body)
+		}
+	}
+	var body string
+	if err := d(ta).Read().QueryRow(ctx, "SELECT body FROM outbox WHERE report_id = ?", r.ID).Scan(&body); err != nil || !strings.Contains(body, rc.TrackingURL) {
+		t.Fatalf("the acknowledgement mail lacks the tracking link: %v", err)
+	}
+}
+
+func d(ta *testapp.TestApp) *db.DB { return ta.App.DB }
