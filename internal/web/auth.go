@@ -15,7 +15,7 @@ type homePage struct {
 }
 
 func (h *Handlers) home(w http.ResponseWriter, r *http.Request) error {
-	return h.render(w, r, http.StatusOK, "home", homePage{BasePage: h.base(r, h.app.Cfg.Team)})
+	return h.render(w, r, http.StatusOK, "home", homePage{BasePage: h.base(r, "Security incident response for open source")})
 }
 
 type loginPage struct {
