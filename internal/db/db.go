@@ -463,3 +463,21 @@ func (f Filter) Where() string {
 
 // None is a filter that matches nothing.
 var None = Filter{SQL: "1 = 0"}
+
+// Int64s runs a query whose one column is an integer (usually ids) and returns the values.
+func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -21,22 +21,9 @@ const JobSLA = "intake.sla_reminders"
 func (s *Service) slaReminders(ctx context.Context, _ jobs.Job) error {
 	now := s.clock.Now()
 	soon := s.cfg.Calendar.AddBusinessDays(now, 1)
-	rows, err := s.db.Read().Query(ctx, `SELECT id FROM reports WHERE state IN ('new', 'acknowledged') AND triaged_at IS NULL
+	ids, err := db.Int64s(ctx, s.db.Read(), `SELECT id FROM reports WHERE state IN ('new', 'acknowledged') AND triaged_at IS NULL
 		AND sla_warned_at IS NULL AND assess_due_at <= ? ORDER BY assess_due_at LIMIT 500`, soon)
 	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range ids {

@@ -121,20 +121,10 @@ func (s *Service) ReleaseHeld(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err := s.db.InTx(ctx, func(q db.Querier) error {
-		rows, err := q.Query(ctx, "SELECT id FROM outbox WHERE state = 'held'")
+		ids, err := db.Int64s(ctx, q, "SELECT id FROM outbox WHERE state = 'held'")
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		for _, id := range ids {
 			if _, err := q.Exec(ctx, "UPDATE outbox SET state = 'pending', last_error = '' WHERE id = ?", id); err != nil {
 				return err
