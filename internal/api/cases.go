@@ -3,11 +3,14 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/notify"
 )
@@ -436,4 +439,31 @@ func (x *API) registerCases() {
 			}
 			return &hooksOut{Body: ws}, nil
 		})
+	// {id} is a string so that a malformed id is 404, like a missing one.
+	type hookRef struct {
+		ID string `path:"id"`
+	}
+	hookChange := func(f func(context.Context, authz.Actor, int64) error) func(context.Context, *hookRef) (*struct{}, error) {
+		return func(ctx context.Context, in *hookRef) (*struct{}, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if err := authz.Can(a, authz.ManageSettings, nil); err != nil {
+				return nil, Problem(err)
+			}
+			id, err := strconv.ParseInt(in.ID, 10, 64)
+			if err != nil {
+				return nil, Problem(db.ErrNotFound)
+			}
+			if err := f(ctx, a, id); err != nil {
+				return nil, Problem(err)
+			}
+			return nil, nil
+		}
+	}
+	huma.Register(h, huma.Operation{OperationID: "disable-webhook", Method: http.MethodPost, Path: Prefix + "/webhooks/{id}/disable", Tags: tags, Security: bearer,
+		Summary: "Stop deliveries to a webhook (admins); queued deliveries fail", DefaultStatus: http.StatusNoContent}, hookChange(x.app.Outbox.DisableWebhook))
+	huma.Register(h, huma.Operation{OperationID: "delete-webhook", Method: http.MethodDelete, Path: Prefix + "/webhooks/{id}", Tags: tags, Security: bearer,
+		Summary: "Delete a webhook and its secret (admins)", DefaultStatus: http.StatusNoContent}, hookChange(x.app.Outbox.DeleteWebhook))
 }

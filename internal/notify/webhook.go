@@ -191,3 +191,30 @@ func (s *Service) sendWebhook(ctx context.Context, id int64, target, event, body
 
 // SetHTTPClient replaces the webhook HTTP client.
 func (s *Service) SetHTTPClient(c *http.Client) { s.http = c }
+
+// DisableWebhook stops deliveries to a webhook (admins); queued deliveries fail with
+// "the webhook was removed". The row stays for the record.
+func (s *Service) DisableWebhook(ctx context.Context, actor authz.Actor, id int64) error {
+	return s.changeWebhook(ctx, actor, id, "UPDATE webhooks SET disabled_at = ? WHERE id = ? AND disabled_at IS NULL", s.clock.Now(), id)
+}
+
+// DeleteWebhook removes a webhook and its secret (admins).
+func (s *Service) DeleteWebhook(ctx context.Context, actor authz.Actor, id int64) error {
+	return s.changeWebhook(ctx, actor, id, "DELETE FROM webhooks WHERE id = ?", id)
+}
+
+func (s *Service) changeWebhook(ctx context.Context, actor authz.Actor, id int64, query string, args ...any) error {
+	if err := authz.Can(actor, authz.ManageSettings, nil); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		res, err := q.Exec(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("notify: webhook %d: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return db.ErrNotFound
+		}
+		return nil
+	})
+}
