@@ -17,6 +17,7 @@ func domainCommands() []*command {
 	out = append(out, keyCommands()...)
 	out = append(out, planCommands()...)
 	out = append(out, advisoryCommands()...)
+	out = append(out, caseCommands()...)
 	return out
 }
 
