@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -443,24 +442,7 @@ func (h *Handlers) caseFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := strconv.ParseInt(r.PathValue("file"), 10, 64)
-	for _, at := range as {
-		if at.ID != id {
-			continue
-		}
-		f, err := h.app.Intake.Files().Open(at.SHA256)
-		if err != nil {
-			return errNotFound
-		}
-		defer f.Close()
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", at.Filename))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		w.Header().Set("Cache-Control", "private, no-store")
-		_, err = io.Copy(w, f)
-		return err
-	}
-	return errNotFound
+	return h.sendAttachment(w, as, id)
 }
 
 func (h *Handlers) caseExport(w http.ResponseWriter, r *http.Request) error {

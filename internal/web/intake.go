@@ -236,6 +236,12 @@ func (h *Handlers) serveAttachment(w http.ResponseWriter, r *http.Request, rep *
 	if err != nil {
 		return err
 	}
+	return h.sendAttachment(w, as, id)
+}
+
+// sendAttachment sends the file with id among as (report or case files), always as a
+// download: whatever the bytes are, the browser saves them and never renders them.
+func (h *Handlers) sendAttachment(w http.ResponseWriter, as []*intake.Attachment, id int64) error {
 	for _, a := range as {
 		if a.ID != id {
 			continue
@@ -245,7 +251,6 @@ func (h *Handlers) serveAttachment(w http.ResponseWriter, r *http.Request, rep *
 			return errNotFound
 		}
 		defer f.Close()
-		// Never inline: whatever the bytes are, the browser saves them.
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", a.Filename))
 		w.Header().Set("X-Content-Type-Options", "nosniff")
