@@ -19,6 +19,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -36,6 +37,7 @@ type User struct {
 
 	passwordHash string
 	totpSecret   string
+	totpLastStep int64
 }
 
 // Actor returns the user as an authorization actor.
@@ -51,6 +53,9 @@ type Config struct {
 	LinkTTL         time.Duration // invitations and resets; default 72h
 	Argon           ArgonParams   // default DefaultArgon
 	Issuer          string        // TOTP issuer shown in authenticator apps; default "sirt"
+	// Limits keeps the sign-in rate limits (ratelimit.StoreFor the database, so replicas
+	// on one PostgreSQL share them); default in process memory.
+	Limits ratelimit.Store
 }
 
 // Service manages accounts.
@@ -59,14 +64,14 @@ type Service struct {
 	clock  clock.Clock
 	events *events.Log
 	cfg    Config
-	limit  *limiter
+	limit  *limits
 }
 
 // Errors callers map to responses.
 var (
 	ErrBadCredentials = errors.New("the email, password or code is not right")
 	ErrTOTPRequired   = errors.New("enter the 6-digit code from your authenticator app")
-	ErrRateLimited    = errors.New("too many attempts; wait a minute and try again")
+	ErrRateLimited    = errors.New("too many attempts; wait a minute and try again") // see RateLimitedError for the wait
 	ErrLinkInvalid    = errors.New("this link is not valid: it was used already, has expired, or was mistyped")
 	ErrNoSession      = errors.New("not signed in, or the session has expired")
 )
@@ -88,10 +93,10 @@ func New(d *db.DB, c clock.Clock, ev *events.Log, cfg Config) *Service {
 	if cfg.Issuer == "" {
 		cfg.Issuer = "sirt"
 	}
-	return &Service{db: d, clock: c, events: ev, cfg: cfg, limit: newLimiter()}
+	return &Service{db: d, clock: c, events: ev, cfg: cfg, limit: newLimits(cfg.Limits, c)}
 }
 
-const userColumns = "id, email, name, role, password_hash, totp_secret, totp_enabled, time_zone, disabled_at, created_at, updated_at"
+const userColumns = "id, email, name, role, password_hash, totp_secret, totp_enabled, time_zone, disabled_at, created_at, updated_at, totp_last_step"
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -99,7 +104,7 @@ func scanUser(s scanner) (*User, error) {
 	var u User
 	var disabled *time.Time
 	var role string
-	if err := s.Scan(&u.ID, &u.Email, &u.Name, &role, &u.passwordHash, &u.totpSecret, &u.TOTPEnabled, &u.TimeZone, &disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := s.Scan(&u.ID, &u.Email, &u.Name, &role, &u.passwordHash, &u.totpSecret, &u.TOTPEnabled, &u.TimeZone, &disabled, &u.CreatedAt, &u.UpdatedAt, &u.totpLastStep); err != nil {
 		if errors.Is(err, db.ErrNotFound) || db.NotFound(err) {
 			return nil, db.ErrNotFound
 		}
@@ -121,12 +126,18 @@ type NewUser struct {
 // MinPasswordLength is the shortest password accepted; passphrases are encouraged.
 const MinPasswordLength = 12
 
-func checkPassword(e *validate.Errors, field, pw string) {
-	if len([]rune(pw)) < MinPasswordLength {
+// checkPassword refuses short, overlong and easily guessed passwords; userInputs (the
+// email address, the name) count as known words.
+func checkPassword(e *validate.Errors, field, pw string, userInputs ...string) {
+	switch {
+	case len([]rune(pw)) < MinPasswordLength:
 		e.Add(field, "is too short: use at least %d characters (a passphrase of a few words is good)", MinPasswordLength)
-	}
-	if len(pw) > 1024 {
+	case len(pw) > 1024:
 		e.Add(field, "is longer than 1024 bytes")
+	default:
+		if msg := weakPassword(pw, userInputs...); msg != "" {
+			e.Add(field, "%s", msg)
+		}
 	}
 }
 
@@ -137,7 +148,7 @@ func (in *NewUser) validate() error {
 	if _, err := authz.ParseRole(string(in.Role)); err != nil {
 		e.Add("role", "%s", err.Error())
 	}
-	checkPassword(&e, "password", in.Password)
+	checkPassword(&e, "password", in.Password, in.Email, in.Name)
 	return e.Err()
 }
 

@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -129,12 +130,12 @@ func TestTOTPEnrolmentAndSignIn(t *testing.T) {
 		if _, err := f.acc.Authenticate(ctx, account.Login{Email: u.Email, Password: "correct horse battery", IP: "a"}); err != nil {
 			t.Fatalf("before confirmation: %v", err)
 		}
-		if err := f.acc.ConfirmTOTP(ctx, u.Actor(), "000000"); err == nil {
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), "000000"); err == nil {
 			// 000000 may be right by chance once in a million; use a code that cannot be.
 			t.Fatal("confirmed with a wrong code")
 		}
 		code, _ := account.TOTPCode(en.Secret, f.clock.Now())
-		if err := f.acc.ConfirmTOTP(ctx, u.Actor(), code); err != nil {
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), code); err != nil {
 			t.Fatalf("confirm: %v", err)
 		}
 		login := account.Login{Email: u.Email, Password: "correct horse battery", IP: "b"}
@@ -150,7 +151,9 @@ func TestTOTPEnrolmentAndSignIn(t *testing.T) {
 		if _, err := f.acc.Authenticate(ctx, login); !errors.Is(err, account.ErrBadCredentials) {
 			t.Fatalf("bad code: %v", err)
 		}
-		// The second step alone (after a checked password).
+		// The second step alone (after a checked password), a step later (a code is
+		// good once).
+		f.clock.Advance(30 * time.Second)
 		good, _ := account.TOTPCode(en.Secret, f.clock.Now())
 		if _, err := f.acc.AuthenticateCode(ctx, u, good, "c"); err != nil {
 			t.Fatalf("code step: %v", err)
@@ -185,24 +188,222 @@ func wrongCode(c string) string {
 }
 
 func TestSignInIsRateLimited(t *testing.T) {
-	d := dbtest.NewSQLite(t)
-	f := newFixture(t, d)
-	f.user(t, "r@example.org", authz.RoleMember)
-	limited := false
-	for i := 0; i < 30 && !limited; i++ {
-		_, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "guess number " + string(rune('a'+i)), IP: "198.51.100.7"})
-		limited = errors.Is(err, account.ErrRateLimited)
-	}
-	if !limited {
-		t.Fatal("30 wrong passwords in a row were never rate-limited")
-	}
-	// The right password is refused too while limited (per IP and per account).
-	if _, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "correct horse battery", IP: "198.51.100.7"}); !errors.Is(err, account.ErrRateLimited) {
-		t.Fatalf("right password while limited: %v", err)
-	}
-	if _, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "correct horse battery", IP: "203.0.113.9"}); !errors.Is(err, account.ErrRateLimited) {
-		t.Fatalf("same account from another IP: %v, want rate-limited per account", err)
-	}
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.user(t, "r@example.org", authz.RoleMember)
+		var limitErr error
+		for i := 0; i < 30 && limitErr == nil; i++ {
+			_, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "guess number " + string(rune('a'+i)), IP: "198.51.100.7"})
+			if errors.Is(err, account.ErrRateLimited) {
+				limitErr = err
+			}
+		}
+		if limitErr == nil {
+			t.Fatal("30 wrong passwords in a row were never rate-limited")
+		}
+		if w := account.RetryAfter(limitErr); w < time.Second || w > 15*time.Minute {
+			t.Fatalf("Retry-After %v", w)
+		}
+		// The right password from the guessing address is held back too…
+		if _, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "correct horse battery", IP: "198.51.100.7"}); !errors.Is(err, account.ErrRateLimited) {
+			t.Fatalf("right password from the guessing address: %v", err)
+		}
+		// …but the owner from another address gets in: no lock anyone can keep up.
+		if _, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "correct horse battery", IP: "203.0.113.9"}); err != nil {
+			t.Fatalf("same account from another address: %v, want signed in", err)
+		}
+		// The hold ends after the wait it named.
+		f.clock.Advance(account.RetryAfter(limitErr) + time.Hour)
+		if _, err := f.acc.Authenticate(ctx, account.Login{Email: "r@example.org", Password: "correct horse battery", IP: "198.51.100.7"}); err != nil {
+			t.Fatalf("after the wait: %v", err)
+		}
+	})
+}
+
+// TestNoLockoutFromManyAddresses is the attack that worked before: wrong passwords from
+// many addresses (a botnet, or one attacker rotating addresses) used to lock the account
+// for everyone. The owner, with password and TOTP code from a new address, still gets in.
+func TestNoLockoutFromManyAddresses(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		u := f.user(t, "victim@example.org", authz.RoleResponder)
+		en, _ := f.acc.BeginTOTP(ctx, u.Actor())
+		code, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), code); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 200; i++ {
+			ip := fmt.Sprintf("198.51.100.%d", i%50)
+			if _, err := f.acc.Authenticate(ctx, account.Login{Email: u.Email, Password: fmt.Sprintf("guess %d", i), IP: ip}); err == nil {
+				t.Fatal("a wrong password signed in")
+			}
+		}
+		f.clock.Advance(30 * time.Second)
+		code, _ = account.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := f.acc.Authenticate(ctx, account.Login{Email: u.Email, Password: "correct horse battery", Code: code, IP: "192.0.2.44"}); err != nil {
+			t.Fatalf("owner from a new address after 200 wrong guesses from 50 others: %v", err)
+		}
+	})
+}
+
+// TestTOTPCodesAreSingleUse: a code (or one from an earlier step) seen once is refused
+// after it was accepted, also through the second sign-in step.
+func TestTOTPCodesAreSingleUse(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		u := f.user(t, "once@example.org", authz.RoleResponder)
+		en, _ := f.acc.BeginTOTP(ctx, u.Actor())
+		c0, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), c0); err != nil {
+			t.Fatal(err)
+		}
+		login := account.Login{Email: u.Email, Password: "correct horse battery", Code: c0, IP: "192.0.2.1"}
+		if _, err := f.acc.Authenticate(ctx, login); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("the enrolment code reused for sign-in: %v", err)
+		}
+		f.clock.Advance(30 * time.Second)
+		prev := c0
+		c1, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		login.Code = c1
+		if _, err := f.acc.Authenticate(ctx, login); err != nil {
+			t.Fatalf("fresh code: %v", err)
+		}
+		// Replayed at once, from anywhere, in either step: refused.
+		login.IP = "192.0.2.2"
+		if _, err := f.acc.Authenticate(ctx, login); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("replayed code: %v", err)
+		}
+		if _, err := f.acc.AuthenticateCode(ctx, u, c1, "192.0.2.3"); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("replayed code in the code step: %v", err)
+		}
+		// An earlier step's code (still inside the skew window) is refused too.
+		if prev != c1 {
+			if _, err := f.acc.AuthenticateCode(ctx, u, prev, "192.0.2.3"); !errors.Is(err, account.ErrBadCredentials) {
+				t.Fatalf("earlier step's code: %v", err)
+			}
+		}
+		// The next step's code works.
+		f.clock.Advance(30 * time.Second)
+		c2, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := f.acc.AuthenticateCode(ctx, u, c2, "192.0.2.3"); err != nil {
+			t.Fatalf("next step: %v", err)
+		}
+	})
+}
+
+func TestRecoveryCodes(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		u := f.user(t, "lost@example.org", authz.RoleResponder)
+		en, _ := f.acc.BeginTOTP(ctx, u.Actor())
+		c, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		codes, err := f.acc.ConfirmTOTP(ctx, u.Actor(), c)
+		if err != nil || len(codes) != account.RecoveryCodeCount {
+			t.Fatalf("codes %v %v", codes, err)
+		}
+		seen := map[string]bool{}
+		for _, rc := range codes {
+			if seen[rc] || len(rc) != 19 {
+				t.Fatalf("recovery codes %v: want %d distinct xxxx-xxxx-xxxx-xxxx", codes, account.RecoveryCodeCount)
+			}
+			seen[rc] = true
+		}
+		// Stored hashed: no code appears in the database.
+		var stored string
+		if err := d.Read().QueryRow(ctx, "SELECT code_hash FROM recovery_codes WHERE user_id = ? LIMIT 1", u.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		for _, rc := range codes {
+			if strings.Contains(stored, strings.ReplaceAll(rc, "-", "")) || stored == rc {
+				t.Fatal("a recovery code is stored in clear")
+			}
+		}
+		login := account.Login{Email: u.Email, Password: "correct horse battery", Code: strings.ToUpper(codes[3]), IP: "192.0.2.1"}
+		if _, err := f.acc.Authenticate(ctx, login); err != nil {
+			t.Fatalf("sign-in with a recovery code (upper case): %v", err)
+		}
+		if _, err := f.acc.Authenticate(ctx, login); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("the same recovery code twice: %v", err)
+		}
+		if _, err := f.acc.AuthenticateCode(ctx, u, codes[4], "192.0.2.1"); err != nil {
+			t.Fatalf("recovery code in the code step: %v", err)
+		}
+		if n, _ := f.acc.RecoveryCodesLeft(ctx, u.ID); n != account.RecoveryCodeCount-2 {
+			t.Fatalf("%d left, want %d", n, account.RecoveryCodeCount-2)
+		}
+		// Another user's code is no good for this one.
+		v := f.user(t, "other@example.org", authz.RoleResponder)
+		en2, _ := f.acc.BeginTOTP(ctx, v.Actor())
+		c2, _ := account.TOTPCode(en2.Secret, f.clock.Now())
+		if _, err := f.acc.ConfirmTOTP(ctx, v.Actor(), c2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.acc.AuthenticateCode(ctx, v, codes[5], "192.0.2.1"); !errors.Is(err, account.ErrBadCredentials) {
+			t.Fatalf("someone else's recovery code: %v", err)
+		}
+		// Turning TOTP off removes them.
+		if err := f.acc.DisableTOTP(ctx, u.Actor(), "correct horse battery"); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := f.acc.RecoveryCodesLeft(ctx, u.ID); n != 0 {
+			t.Fatalf("%d recovery codes left after turning TOTP off", n)
+		}
+	})
+}
+
+// TestWrongEnrolmentCodeKeepsTheSecret: the app the user has set up keeps working after
+// a typo, and asking to begin again shows the same secret.
+func TestWrongEnrolmentCodeKeepsTheSecret(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		u := f.user(t, "typo@example.org", authz.RoleResponder)
+		en, err := f.acc.BeginTOTP(ctx, u.Actor())
+		if err != nil {
+			t.Fatal(err)
+		}
+		good, _ := account.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), wrongCode(good)); err == nil {
+			t.Fatal("a wrong code confirmed")
+		} else if fe, ok := validate.As(err); !ok || fe[0].Field != "code" {
+			t.Fatalf("wrong code: %v, want a field error on code", err)
+		}
+		again, err := f.acc.BeginTOTP(ctx, u.Actor())
+		if err != nil || again.Secret != en.Secret {
+			t.Fatalf("begin again: secret changed (%v)", err)
+		}
+		if p, _ := f.acc.PendingTOTP(ctx, u.Actor()); p == nil || p.Secret != en.Secret {
+			t.Fatal("the pending enrolment is not kept")
+		}
+		if _, err := f.acc.ConfirmTOTP(ctx, u.Actor(), good); err != nil {
+			t.Fatalf("the code from the app set up first: %v", err)
+		}
+		// Once on, a session alone cannot swap the secret.
+		if _, err := f.acc.BeginTOTP(ctx, u.Actor()); err == nil {
+			t.Fatal("began a new enrolment while TOTP is on")
+		}
+	})
+}
+
+func TestWeakPasswordsAreRefused(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		for _, pw := range []string{"aaaaaaaaaaaa", "123456789012", "abcdefghijkl", "passwordpassword", "qwertyuiopasdf", "password1234", "iloveyou1234", "carol.smith@example.org", "carolsmithcarolsmith"} {
+			_, err := f.acc.CreateUser(ctx, sys, account.NewUser{Email: "carol.smith@example.org", Name: "Carol Smith", Role: authz.RoleMember, Password: pw})
+			fe, ok := validate.As(err)
+			if !ok || fe[0].Field != "password" {
+				t.Errorf("password %q: %v, want a field error naming password", pw, err)
+			}
+		}
+		u := f.user(t, "pw@example.org", authz.RoleMember)
+		if err := f.acc.ChangePassword(ctx, u.Actor(), "correct horse battery", "zzzzzzzzzzzzzzzz", ""); err == nil {
+			t.Error("changed to zzzzzzzzzzzzzzzz")
+		}
+		for i, pw := range []string{"correct horse battery", "a-long-passphrase-1", "Tr0ub4dor&3 at dawn"} {
+			if _, err := f.acc.CreateUser(ctx, sys, account.NewUser{Email: fmt.Sprintf("ok%d@example.org", i), Role: authz.RoleMember, Password: pw}); err != nil {
+				t.Errorf("password %q refused: %v", pw, err)
+			}
+		}
+	})
 }
 
 func TestSessionExpiry(t *testing.T) {

@@ -29,9 +29,9 @@ type Link struct {
 
 func validationErr(field, msg string) error { return validate.Field(field, "%s", msg) }
 
-func checkNewPassword(pw string) error {
+func checkNewPassword(pw string, userInputs ...string) error {
 	var e validate.Errors
-	checkPassword(&e, "password", pw)
+	checkPassword(&e, "password", pw, userInputs...)
 	return e.Err()
 }
 
@@ -171,7 +171,7 @@ func (s *Service) Redeem(ctx context.Context, token string, in NewUser) (*User, 
 			u, err = s.insertUser(ctx, q, authz.System("link:"+l.Purpose), in)
 			return err
 		case LinkReset:
-			if err := checkNewPassword(in.Password); err != nil {
+			if err := checkNewPassword(in.Password, l.Email); err != nil {
 				return err
 			}
 			hash, err := HashPassword(in.Password, s.cfg.Argon)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -52,3 +53,37 @@ func CheckPassword(pw, encoded string) bool {
 // dummyHash is checked against when the email is unknown, so a sign-in attempt takes the
 // same time whether or not the account exists.
 var dummyHash, _ = HashPassword("not a real password, only for timing", DefaultArgon)
+
+// minScore is the zxcvbn score a new password needs: 3 means "safely unguessable:
+// moderate protection from an offline attack" (more than 10⁸ guesses).
+const minScore = 3
+
+// weakPassword returns why pw is easy to guess ("" when it is not), by the zxcvbn
+// strength estimator: common passwords, dictionary words, names, keyboard walks,
+// repeats (aaaaaaaaaaaa) and sequences (123456789012), and the user's own email
+// address or name.
+func weakPassword(pw string, userInputs ...string) string {
+	// The estimator's work grows with length; a password this long that starts with
+	// 64 strong characters is strong.
+	head := []rune(pw)
+	if len(head) > 64 {
+		head = head[:64]
+	}
+	var inputs []string
+	for _, in := range userInputs {
+		in = strings.ToLower(strings.TrimSpace(in))
+		if in == "" {
+			continue
+		}
+		inputs = append(inputs, in)
+		if local, domain, ok := strings.Cut(in, "@"); ok {
+			inputs = append(inputs, local, strings.Split(domain, ".")[0])
+		}
+		inputs = append(inputs, strings.Fields(in)...)
+	}
+	r := zxcvbn.PasswordStrength(string(head), inputs)
+	if r.Score >= minScore {
+		return ""
+	}
+	return "is too easy to guess (a common password, a repeated or sequential pattern, or your own name or address): use a passphrase of a few unrelated words"
+}

@@ -27,29 +27,58 @@ type Login struct {
 	IP       string
 }
 
-// Authenticate checks a sign-in attempt. It is rate-limited per IP and per account, and
-// takes the same time whether or not the account exists. ErrTOTPRequired means the
-// password was right and a code is needed.
+// Authenticate checks a sign-in attempt. It is rate-limited per source address and per
+// account from that address (see limits), and takes the same time whether or not the
+// account exists. ErrTOTPRequired means the password was right and a code is needed;
+// Code may be a TOTP code or an unused recovery code.
 func (s *Service) Authenticate(ctx context.Context, in Login) (*User, error) {
-	if !s.limit.allow("ip:"+in.IP) || !s.limit.allow("acct:"+in.Email) {
-		return nil, ErrRateLimited
+	if err := s.limit.admit(ctx, in.Email, in.IP); err != nil {
+		return nil, err
 	}
+	key := acctSourceKey(in.Email, in.IP)
 	u, err := s.UserByEmail(ctx, in.Email)
 	if err != nil {
 		CheckPassword(in.Password, dummyHash)
+		_ = s.limit.acctSource.Fail(ctx, key)
 		return nil, ErrBadCredentials
 	}
 	if !CheckPassword(in.Password, u.passwordHash) || u.Disabled {
+		_ = s.limit.acctSource.Fail(ctx, key)
 		return nil, ErrBadCredentials
 	}
 	if u.TOTPEnabled {
 		if in.Code == "" {
 			return nil, ErrTOTPRequired
 		}
-		if !s.checkTOTP(u, in.Code) {
-			return nil, ErrBadCredentials
-		}
+		return s.secondFactor(ctx, u, in.Code, in.IP)
 	}
+	_ = s.limit.acctSource.Reset(ctx, key)
+	return u, nil
+}
+
+// secondFactor checks code for u (whose password was right), counting failures per
+// account-and-address and per account.
+func (s *Service) secondFactor(ctx context.Context, u *User, code, ip string) (*User, error) {
+	acct := fmt.Sprint(u.ID)
+	ok, wait, err := s.limit.code.Check(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, limited(wait)
+	}
+	key := acctSourceKey(u.Email, ip)
+	good, err := s.useSecondFactor(ctx, u, code)
+	if err != nil {
+		return nil, err
+	}
+	if !good {
+		_ = s.limit.acctSource.Fail(ctx, key)
+		_ = s.limit.code.Fail(ctx, acct)
+		return nil, ErrBadCredentials
+	}
+	_ = s.limit.acctSource.Reset(ctx, key)
+	_ = s.limit.code.Reset(ctx, acct)
 	return u, nil
 }
 
@@ -137,7 +166,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor authz.Actor, old, ne
 }
 
 func (s *Service) setPassword(ctx context.Context, actor authz.Actor, u *User, newPw, keepSession string) error {
-	var e = checkNewPassword(newPw)
+	var e = checkNewPassword(newPw, u.Email, u.Name)
 	if e != nil {
 		return e
 	}
@@ -157,15 +186,16 @@ func (s *Service) setPassword(ctx context.Context, actor authz.Actor, u *User, n
 	})
 }
 
-// AuthenticateCode checks the TOTP code of a user whose password was checked moments
-// ago (the second sign-in step), rate-limited like passwords.
+// AuthenticateCode checks the second factor (a TOTP code or a recovery code) of a user
+// whose password was checked moments ago (the second sign-in step), rate-limited like
+// passwords.
 func (s *Service) AuthenticateCode(ctx context.Context, u *User, code, ip string) (*User, error) {
-	if !s.limit.allow("ip:"+ip) || !s.limit.allow("acct:"+u.Email) {
-		return nil, ErrRateLimited
+	if err := s.limit.admit(ctx, u.Email, ip); err != nil {
+		return nil, err
 	}
 	fresh, err := s.GetUser(ctx, u.ID)
-	if err != nil || fresh.Disabled || !fresh.TOTPEnabled || !s.checkTOTP(fresh, code) {
+	if err != nil || fresh.Disabled || !fresh.TOTPEnabled {
 		return nil, ErrBadCredentials
 	}
-	return fresh, nil
+	return s.secondFactor(ctx, fresh, code, ip)
 }

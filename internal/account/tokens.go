@@ -107,7 +107,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (authz.Actor, *
 	var u User
 	var disabled *time.Time
 	var role string
-	if err := row.Scan(&tokenID, &scopes, &lastUsed, &expires, &u.ID, &u.Email, &u.Name, &role, &u.passwordHash, &u.totpSecret, &u.TOTPEnabled, &u.TimeZone, &disabled, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&tokenID, &scopes, &lastUsed, &expires, &u.ID, &u.Email, &u.Name, &role, &u.passwordHash, &u.totpSecret, &u.TOTPEnabled, &u.TimeZone, &disabled, &u.CreatedAt, &u.UpdatedAt, &u.totpLastStep); err != nil {
 		return authz.Anonymous(), nil, ErrNoSession
 	}
 	u.Role = authz.Role(role)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -117,7 +118,8 @@ func Problem(err error) error {
 	case errors.Is(err, db.ErrNotFound):
 		return huma.Error404NotFound("not found")
 	case errors.Is(err, account.ErrRateLimited):
-		return huma.Error429TooManyRequests(err.Error())
+		secs := int((account.RetryAfter(err) + time.Second - 1) / time.Second)
+		return huma.ErrorWithHeaders(huma.Error429TooManyRequests(err.Error()), http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	case errors.Is(err, db.ErrConflict):
 		return huma.Error409Conflict(err.Error())
 	}

@@ -62,7 +62,7 @@ func (x *API) registerReports() {
 	h := x.huma
 	// Reports per IP address: a burst (default 50), then one per interval (default 2 s).
 	// The web form shares the limiter.
-	limiter := ratelimit.New(x.app.Cfg.IntakeEvery, x.app.Cfg.IntakeBurst)
+	limiter := ratelimit.NewShared(x.app.RateLimits, x.app.Clock, "intake", x.app.Cfg.IntakeEvery, x.app.Cfg.IntakeBurst)
 	x.ReportLimiter = limiter
 
 	type submitIn struct {
@@ -77,7 +77,7 @@ func (x *API) registerReports() {
 			if err != nil {
 				return nil, err
 			}
-			if ok, wait := limiter.Allow(ipFrom(ctx)); !ok {
+			if ok, wait := limiter.AllowContext(ctx, ipFrom(ctx)); !ok {
 				return nil, huma.ErrorWithHeaders(huma.Error429TooManyRequests(fmt.Sprintf("too many reports from your address; try again in %d s", int(wait.Seconds()))),
 					http.Header{"Retry-After": {fmt.Sprint(int(wait.Seconds()))}})
 			}

@@ -25,6 +25,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/plan"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/templates"
 )
@@ -43,6 +44,9 @@ type App struct {
 	Accounts *account.Service
 	Settings *settings.Service
 	Started  time.Time
+	// RateLimits keeps the rate-limit buckets: in the database on PostgreSQL (shared by
+	// every replica), in memory on SQLite. Limiters are ratelimit.NewShared on it.
+	RateLimits ratelimit.Store
 
 	Templates *templates.Store
 	Outbox    *notify.Service
@@ -101,7 +105,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a := &App{Cfg: cfg, DB: d, Clock: o.Clock, Log: o.Log, Started: time.Now()}
 	a.Events = events.New(a.Clock)
 	a.Jobs = jobs.New(d, a.Clock, a.Log)
-	a.Accounts = account.New(d, a.Clock, a.Events, account.Config{Argon: o.Argon, Issuer: cfg.Team})
+	a.RateLimits = ratelimit.StoreFor(d)
+	a.Accounts = account.New(d, a.Clock, a.Events, account.Config{Argon: o.Argon, Issuer: cfg.Team, Limits: a.RateLimits})
 	a.Settings = settings.New(d, a.Clock, a.Events)
 	a.Templates = templates.New(a.Settings)
 	a.Outbox = notify.New(d, a.Clock, a.Jobs, notify.Config{From: fmt.Sprintf("%s <%s>", cfg.Team, cfg.MailFrom), Host: mailHost(cfg), Intake: cfg.IntakeAddress},
@@ -131,6 +136,9 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 func (a *App) registerJobs() {
 	a.Jobs.Register("maintenance.prune", jobs.Handler{Run: func(ctx context.Context, _ jobs.Job) error {
 		if err := a.Accounts.PruneSessions(ctx); err != nil {
+			return err
+		}
+		if err := a.RateLimits.Prune(ctx, a.Clock.Now()); err != nil {
 			return err
 		}
 		_, err := a.Jobs.Prune(ctx, 7*24*time.Hour)

@@ -16,12 +16,25 @@ type accountPage struct {
 	NewToken  string // shown once after creation
 	Enrolment *account.TOTPEnrolment
 	TimeZones []string
+	// RecoveryCodes are shown once, right after TOTP is turned on.
+	RecoveryCodes []string
+	RecoveryLeft  int
 }
 
 func (h *Handlers) accountData(r *http.Request, a authz.Actor) (accountPage, error) {
 	p := accountPage{BasePage: h.base(r, "Your account"), TimeZones: []string{"UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney"}}
 	ts, err := h.app.Accounts.ListTokens(r.Context(), a, a.UserID)
+	if err != nil {
+		return p, err
+	}
 	p.Tokens = ts
+	// A begun enrolment stays on the page (same secret) until it is confirmed.
+	if p.Enrolment, err = h.app.Accounts.PendingTOTP(r.Context(), a); err != nil {
+		return p, err
+	}
+	if p.User != nil && p.User.TOTPEnabled {
+		p.RecoveryLeft, err = h.app.Accounts.RecoveryCodesLeft(r.Context(), a.UserID)
+	}
 	return p, err
 }
 
@@ -102,11 +115,21 @@ func (h *Handlers) totpConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.app.Accounts.ConfirmTOTP(r.Context(), a, strings.TrimSpace(r.PostFormValue("code"))); err != nil {
+	codes, err := h.app.Accounts.ConfirmTOTP(r.Context(), a, strings.TrimSpace(r.PostFormValue("code")))
+	if err != nil {
 		return h.accountFail(w, r, a, err)
 	}
-	http.Redirect(w, r, "/account?flash=Two-factor+sign-in+is+on.", http.StatusSeeOther)
-	return nil
+	// Rendered, not redirected: the recovery codes are shown this once.
+	p, err := h.accountData(r, a)
+	if err != nil {
+		return err
+	}
+	if p.User, err = h.app.Accounts.GetUser(r.Context(), a.UserID); err != nil {
+		return err
+	}
+	p.RecoveryCodes, p.RecoveryLeft = codes, len(codes)
+	p.Flash = "Two-factor sign-in is on. Keep the recovery codes below somewhere safe: they are shown only now."
+	return h.render(w, r, http.StatusOK, "account", p)
 }
 
 func (h *Handlers) totpDisable(w http.ResponseWriter, r *http.Request) error {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
@@ -45,11 +46,7 @@ func (h *Handlers) loginPost(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, http.StatusOK, "login", p)
 	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, account.ErrRateLimited):
 		p.Message = err.Error()
-		status := http.StatusUnauthorized
-		if errors.Is(err, account.ErrRateLimited) {
-			status = http.StatusTooManyRequests
-		}
-		return h.render(w, r, status, "login", p)
+		return h.render(w, r, signInStatus(w, err), "login", p)
 	case err != nil:
 		return err
 	}
@@ -72,10 +69,30 @@ func (h *Handlers) loginCodePost(w http.ResponseWriter, r *http.Request) error {
 	// state and the code now (rate-limited like passwords).
 	u2, err := h.app.Accounts.AuthenticateCode(r.Context(), u, r.PostFormValue("code"), clientIP(r))
 	if err != nil {
+		if !errors.Is(err, account.ErrBadCredentials) && !errors.Is(err, account.ErrRateLimited) {
+			return err
+		}
 		p.Ticket, p.Message, p.Title = ticket, err.Error(), "Enter your code"
-		return h.render(w, r, http.StatusUnauthorized, "login", p)
+		return h.render(w, r, signInStatus(w, err), "login", p)
 	}
 	return h.startSession(w, r, u2, next)
+}
+
+// signInStatus is 401 for a failed attempt, or 429 with Retry-After when held back.
+func signInStatus(w http.ResponseWriter, err error) int {
+	if errors.Is(err, account.ErrRateLimited) {
+		setRetryAfter(w, account.RetryAfter(err))
+		return http.StatusTooManyRequests
+	}
+	return http.StatusUnauthorized
+}
+
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
 }
 
 func (h *Handlers) startSession(w http.ResponseWriter, r *http.Request, u *account.User, next string) error {

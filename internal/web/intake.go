@@ -135,7 +135,7 @@ type thanksPage struct {
 func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+(1<<20))
 	help := r.URL.Path == "/help"
-	if ok, wait := h.ReportLimiter.Allow(clientIP(r)); !ok {
+	if ok, wait := h.ReportLimiter.AllowContext(r.Context(), clientIP(r)); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
 		return h.render(w, r, http.StatusTooManyRequests, "error", errorPage{BasePage: h.base(r, "Too many reports"), Status: 429,
 			Message: fmt.Sprintf("Too many reports from your address. Please try again in %d seconds.", int(wait.Seconds()))})

@@ -287,6 +287,7 @@ func (h *Handlers) serveError(w http.ResponseWriter, r *http.Request, err error)
 		status, msg = http.StatusConflict, err.Error()
 	case errors.Is(err, account.ErrRateLimited):
 		status, msg = http.StatusTooManyRequests, err.Error()
+		setRetryAfter(w, account.RetryAfter(err))
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is larger than the limit of %d bytes.", mbe.Limit)
 	default:
