@@ -76,12 +76,12 @@ func RetryAfter(err error) time.Duration {
 func limited(wait time.Duration) error { return &RateLimitedError{Wait: wait} }
 
 func acctSourceKey(email, ip string) string {
-	return strings.ToLower(strings.TrimSpace(email)) + "|" + ip
+	return strings.ToLower(strings.TrimSpace(email)) + "|" + ratelimit.Source(ip)
 }
 
 // admit checks the source's bucket and the account-from-source hold before an attempt.
 func (l *limits) admit(ctx context.Context, email, ip string) error {
-	if ok, wait := l.source.AllowContext(ctx, ip); !ok {
+	if ok, wait := l.source.AllowContext(ctx, ratelimit.Source(ip)); !ok {
 		return limited(wait)
 	}
 	ok, wait, err := l.acctSource.Check(ctx, acctSourceKey(email, ip))

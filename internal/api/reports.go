@@ -13,6 +13,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
+	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/ssvc"
 )
 
@@ -50,13 +51,21 @@ func peerIP(r *http.Request) string {
 type ipKey struct{}
 
 // RememberIP stores the peer address in the context for handlers that rate-limit.
+// The server's middleware runs before it and stores the client address it worked out
+// (behind trusted proxies, the address the proxy saw), which ipFrom prefers.
 func RememberIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ipKey{}, peerIP(r))))
 	})
 }
 
-func ipFrom(ctx context.Context) string { s, _ := ctx.Value(ipKey{}).(string); return s }
+func ipFrom(ctx context.Context) string {
+	if ip := reqctx.ClientIP(ctx); ip != "" {
+		return ip
+	}
+	s, _ := ctx.Value(ipKey{}).(string)
+	return s
+}
 
 func (x *API) registerReports() {
 	h := x.huma
@@ -77,7 +86,7 @@ func (x *API) registerReports() {
 			if err != nil {
 				return nil, err
 			}
-			if ok, wait := limiter.AllowContext(ctx, ipFrom(ctx)); !ok {
+			if ok, wait := limiter.AllowContext(ctx, ratelimit.Source(ipFrom(ctx))); !ok {
 				return nil, huma.ErrorWithHeaders(huma.Error429TooManyRequests(fmt.Sprintf("too many reports from your address; try again in %d s", int(wait.Seconds()))),
 					http.Header{"Retry-After": {fmt.Sprint(int(wait.Seconds()))}})
 			}

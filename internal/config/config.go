@@ -8,12 +8,15 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/realclientip/realclientip-go"
 
 	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/db"
@@ -45,6 +48,13 @@ type Config struct {
 	Workdays      string        // the team's working week, e.g. Mon-Fri
 	HolidaysFile  string        // one holiday a line: YYYY-MM-DD Name
 	IntakeEvery   time.Duration // then one per this interval
+	// TrustedProxies are the reverse proxies (comma-separated addresses and CIDRs)
+	// whose ProxyHeader names the client; from anyone else the header is ignored.
+	TrustedProxies string
+	ProxyHeader    string // X-Forwarded-For (default) or Forwarded (RFC 7239)
+	// SecretKeyFile holds the key that encrypts the team's private key and the server
+	// secrets in the database; empty: they are stored as they are.
+	SecretKeyFile string
 }
 
 // Defaults returns the configuration sirt runs with when told nothing.
@@ -53,6 +63,7 @@ func Defaults() Config {
 		Addr: "127.0.0.1:8080", Data: "./sirt-data", Team: "OSS-SIRT", IDPrefix: "OSS-SIRT", OSVPrefix: "x_",
 		LogFormat: "text", LogLevel: "info", Workers: 4, ShutdownGrace: 20 * time.Second,
 		IntakeBurst: 50, IntakeEvery: 2 * time.Second, TimeZone: "UTC", Workdays: "Mon-Fri",
+		ProxyHeader: "X-Forwarded-For",
 	}
 }
 
@@ -67,6 +78,7 @@ func (c *Config) DataFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Workdays, "workdays", c.Workdays, "the team's working week, e.g. Mon-Fri or Sun-Thu (env SIRT_WORKDAYS)")
 	fs.StringVar(&c.HolidaysFile, "holidays", c.HolidaysFile, "`file` of the team's holidays, one a line: YYYY-MM-DD Name (env SIRT_HOLIDAYS)")
 	fs.StringVar(&c.Team, "team", c.Team, "the team's name as shown on pages and in mail (env SIRT_TEAM)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile, "`file` with the key (32 random bytes, or 64 hex / 44 base64 characters) that encrypts the team's private key and server secrets in the database (env SIRT_SECRET_KEY_FILE)")
 }
 
 // ServeFlags registers the flags of `sirt serve`.
@@ -86,6 +98,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "job workers in this process (env SIRT_WORKERS)")
 	fs.IntVar(&c.IntakeBurst, "intake-burst", c.IntakeBurst, "reports accepted at once from one IP address before the rate limit (env SIRT_INTAKE_BURST)")
 	fs.DurationVar(&c.IntakeEvery, "intake-every", c.IntakeEvery, "after the burst, one report per this interval per IP address (env SIRT_INTAKE_EVERY)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies whose --proxy-header names the client: comma-separated addresses and CIDRs, e.g. 10.0.0.0/8,::1 (env SIRT_TRUSTED_PROXIES)")
+	fs.StringVar(&c.ProxyHeader, "proxy-header", c.ProxyHeader, "the header the trusted proxies set: X-Forwarded-For or Forwarded (env SIRT_PROXY_HEADER)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long SIGTERM waits for requests and jobs in flight (env SIRT_SHUTDOWN_GRACE)")
 }
 
@@ -178,10 +192,41 @@ func (c *Config) Validate() error {
 	if c.IntakeEvery <= 0 {
 		bad("--intake-every: %v must be positive (e.g. 2s)", c.IntakeEvery)
 	}
+	if _, err := c.TrustedProxyNets(); err != nil {
+		errs = append(errs, err)
+	}
+	switch http.CanonicalHeaderKey(strings.TrimSpace(c.ProxyHeader)) {
+	case "X-Forwarded-For", "Forwarded":
+		c.ProxyHeader = http.CanonicalHeaderKey(strings.TrimSpace(c.ProxyHeader))
+	case "":
+		c.ProxyHeader = "X-Forwarded-For"
+	default:
+		bad("--proxy-header: %q is not X-Forwarded-For or Forwarded", c.ProxyHeader)
+	}
+	if c.SecretKeyFile != "" {
+		if _, err := os.Stat(c.SecretKeyFile); err != nil {
+			bad("--secret-key-file: %v", err)
+		}
+	}
 	if c.Files == "" && c.Data != "" {
 		c.Files = filepath.Join(c.Data, "files")
 	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxyNets parses --trusted-proxies.
+func (c *Config) TrustedProxyNets() ([]net.IPNet, error) {
+	var items []string
+	for _, it := range strings.Split(c.TrustedProxies, ",") {
+		if it = strings.TrimSpace(it); it != "" {
+			items = append(items, it)
+		}
+	}
+	nets, err := realclientip.AddressesAndRangesToIPNets(items...)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %v (want comma-separated addresses and CIDRs, e.g. 10.0.0.0/8,192.0.2.7,::1)", err)
+	}
+	return nets, nil
 }
 
 // SQLitePath is the database file inside the data directory.

@@ -13,6 +13,7 @@ package ratelimit
 import (
 	"context"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -264,3 +265,19 @@ func (m *MemoryStore) pruneLocked(now time.Time) {
 }
 
 const keepFailures = 24 * time.Hour
+
+// Source is the rate-limit key for a client address: the address itself for IPv4, its
+// /64 network for IPv6 (one subscriber usually holds a whole /64, so per-address keys
+// would give them 2⁶⁴ budgets). Anything that is not an address is returned as is.
+func Source(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}

@@ -71,3 +71,14 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 
 // RequestID returns the request id.
 func RequestID(ctx context.Context) string { s, _ := ctx.Value(requestIDKey).(string); return s }
+
+type clientIPKey struct{}
+
+// WithClientIP stores the client's address as the server's middleware derived it (the
+// peer, or behind a trusted reverse proxy the address the proxy saw).
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP returns the client's address ("" when no middleware set it).
+func ClientIP(ctx context.Context) string { s, _ := ctx.Value(clientIPKey{}).(string); return s }

@@ -5,13 +5,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/realclientip/realclientip-go"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
@@ -157,4 +160,64 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.duration, m.jobs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// clientAddress works out who the client is, for rate limits and logs. Directly
+// connected clients are their peer address. Behind a reverse proxy in trusted (the
+// --trusted-proxies setting), the client is the right-most address in header (the one
+// the proxies append to, --proxy-header) that is not itself a trusted proxy: addresses
+// left of it were written by the client and prove nothing. From a peer that is not
+// trusted, the header is ignored, so nobody can choose their own bucket by sending one.
+// An entry that is not an address where the client should be leaves the request keyed
+// on the peer (the proxy), never on something the client wrote.
+func clientAddress(trusted []net.IPNet, header string, next http.Handler) http.Handler {
+	var fromHeader realclientip.Strategy
+	if len(trusted) > 0 {
+		if header == "" {
+			header = "X-Forwarded-For"
+		}
+		s, err := realclientip.NewRightmostTrustedRangeStrategy(header, trusted)
+		if err == nil {
+			fromHeader = s
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := peerAddress(r.RemoteAddr)
+		if fromHeader != nil && inNets(ip, trusted) {
+			if c := fromHeader.ClientIP(r.Header, r.RemoteAddr); c != "" {
+				ip = normalizeIP(c)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(reqctx.WithClientIP(r.Context(), ip)))
+	})
+}
+
+// peerAddress is the connection's address without port (and IPv4-mapped IPv6 as IPv4).
+func peerAddress(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	return normalizeIP(host)
+}
+
+func normalizeIP(s string) string {
+	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	if err != nil {
+		return s
+	}
+	return a.Unmap().WithZone("").String()
+}
+
+func inNets(ip string, nets []net.IPNet) bool {
+	p := net.ParseIP(ip)
+	if p == nil {
+		return false
+	}
+	for _, n := range nets {
+		if n.Contains(p) {
+			return true
+		}
+	}
+	return false
 }

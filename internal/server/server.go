@@ -75,6 +75,11 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 	h = ip.middleware(h)
 	h = authenticate(a.Accounts, h)
 	h = api.RememberIP(h)
+	trusted, err := a.Cfg.TrustedProxyNets()
+	if err != nil {
+		return nil, err
+	}
+	h = clientAddress(trusted, a.Cfg.ProxyHeader, h)
 	h = cop.Handler(h)
 	h = securityHeaders(strings.HasPrefix(a.Cfg.BaseURL, "https://"), h)
 	h = limitBodies(h)

@@ -15,6 +15,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/notify"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/ssvc"
 	"github.com/oss-sirt/sirt/internal/validate"
@@ -135,7 +136,7 @@ type thanksPage struct {
 func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+(1<<20))
 	help := r.URL.Path == "/help"
-	if ok, wait := h.ReportLimiter.AllowContext(r.Context(), clientIP(r)); !ok {
+	if ok, wait := h.ReportLimiter.AllowContext(r.Context(), ratelimit.Source(clientIP(r))); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
 		return h.render(w, r, http.StatusTooManyRequests, "error", errorPage{BasePage: h.base(r, "Too many reports"), Status: 429,
 			Message: fmt.Sprintf("Too many reports from your address. Please try again in %d seconds.", int(wait.Seconds()))})

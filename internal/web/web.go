@@ -373,8 +373,12 @@ func (h *Handlers) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// clientIP is the peer address, for rate limits.
+// clientIP is the client's address, for rate limits: as the server's middleware worked
+// it out (behind trusted proxies, the address the proxy saw), else the peer address.
 func clientIP(r *http.Request) string {
+	if ip := reqctx.ClientIP(r.Context()); ip != "" {
+		return ip
+	}
 	host := r.RemoteAddr
 	if i := strings.LastIndex(host, ":"); i >= 0 {
 		host = host[:i]
