@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
@@ -148,4 +151,88 @@ func TestTwoReplicasShareTheRateLimit(t *testing.T) {
 	if r := b.Browser().Post("/login", url.Values{"email": {u.Email}, "password": {u.Password}}); r.StatusCode != 429 {
 		t.Fatalf("replica b after the guesses: %d, want 429", r.StatusCode)
 	}
+}
+
+// TestFlashIsServerSideOnly: ?flash= used to put any text on any page of the team's
+// site (content spoofing). Messages now come only from the server, once.
+func TestFlashIsServerSideOnly(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		spoof := "Your+account+is+compromised.+Call+%2B1-555-0100+now"
+		anon := ta.Browser()
+		for _, path := range []string{"/login?flash=" + spoof, "/?flash=" + spoof, "/report?flash=" + spoof} {
+			if r := anon.Get(path); strings.Contains(string(r.Body), "compromised") {
+				t.Fatalf("%s shows the text from the URL", path)
+			}
+		}
+		u := ta.User(authz.RoleResponder)
+		b := ta.Browser()
+		b.SignIn(u)
+		if r := b.Get("/account?flash=" + spoof); strings.Contains(string(r.Body), "compromised") {
+			t.Fatal("/account shows the text from the URL")
+		}
+		r := b.Submit("/account/profile", url.Values{"name": {"Renamed"}, "time_zone": {"UTC"}}).Want(t, 303)
+		if loc := r.Header.Get("Location"); strings.Contains(loc, "flash") {
+			t.Fatalf("redirect still carries the message: %s", loc)
+		}
+		if r := b.Get("/account"); !strings.Contains(string(r.Body), "Profile saved.") {
+			t.Fatal("the message after saving is not shown")
+		}
+		if r := b.Get("/account"); strings.Contains(string(r.Body), "Profile saved.") {
+			t.Fatal("the message is shown twice")
+		}
+		// A forged or edited cookie shows nothing.
+		for _, v := range []string{"WW91IGFyZSBoYWNrZWQ.AAAA", "WW91IGFyZSBoYWNrZWQ"} {
+			req, _ := http.NewRequest("GET", ta.URL+"/login", nil)
+			req.AddCookie(&http.Cookie{Name: "sirt_flash", Value: v})
+			if r := ta.Do(req); strings.Contains(string(r.Body), "You are hacked") {
+				t.Fatalf("forged flash cookie %q shown", v)
+			}
+		}
+		// Sign-out says so on the sign-in page.
+		b.Submit("/logout", nil).Want(t, 303)
+		if r := b.Get("/login"); !strings.Contains(string(r.Body), "Signed out.") {
+			t.Fatal("no message after signing out")
+		}
+	})
+}
+
+// TestTOTPEnrolmentPages: a mistyped code keeps the secret on the page; the right code
+// turns TOTP on and shows the recovery codes once.
+func TestTOTPEnrolmentPages(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		u := ta.User(authz.RoleResponder)
+		b := ta.Browser()
+		b.SignIn(u)
+		secretRE := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+		r := b.Submit("/account/totp/begin", nil).Want(t, 200)
+		m := secretRE.FindSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("no secret on the enrolment page: %.400s", r.Body)
+		}
+		secret := string(m[1])
+		good, _ := account.TOTPCode(secret, ta.Clock.Now())
+		bad := string([]byte{'0' + (good[0]-'0'+5)%10}) + good[1:]
+		r = b.Submit("/account/totp/confirm", url.Values{"code": {bad}}).Want(t, 422)
+		if m := secretRE.FindSubmatch(r.Body); m == nil || string(m[1]) != secret {
+			t.Fatal("after a wrong code the page does not show the same secret")
+		}
+		r = b.Submit("/account/totp/confirm", url.Values{"code": {good}}).Want(t, 200)
+		codes := regexp.MustCompile(`<li><code>([a-z0-9-]{19})</code></li>`).FindAllSubmatch(r.Body, -1)
+		if len(codes) != account.RecoveryCodeCount || !strings.Contains(string(r.Body), `action="/account/totp/disable"`) {
+			t.Fatalf("after confirming: %d recovery codes shown; body %.600s", len(codes), r.Body)
+		}
+		if r := b.Get("/account"); strings.Contains(string(r.Body), string(codes[0][1])) {
+			t.Fatal("recovery codes shown again")
+		}
+		// A recovery code signs in instead of a TOTP code.
+		ta.Clock.Advance(time.Minute)
+		if r := ta.Browser().SignInForm(u, string(codes[0][1])); r.StatusCode != 303 {
+			t.Fatalf("sign-in with a recovery code: %d", r.StatusCode)
+		}
+		if r := ta.Browser().SignInForm(u, string(codes[0][1])); r.StatusCode != 401 {
+			t.Fatalf("the same recovery code again: %d, want 401", r.StatusCode)
+		}
+	})
 }

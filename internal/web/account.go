@@ -73,7 +73,7 @@ func (h *Handlers) accountProfile(w http.ResponseWriter, r *http.Request) error 
 	if _, err := h.app.Accounts.UpdateUser(r.Context(), a, a.UserID, account.UserUpdate{Name: &name, TimeZone: &tz}); err != nil {
 		return h.accountFail(w, r, a, err)
 	}
-	http.Redirect(w, r, "/account?flash=Profile+saved.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/account", "Profile saved.")
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (h *Handlers) accountPassword(w http.ResponseWriter, r *http.Request) error
 	if err := h.app.Accounts.ChangePassword(r.Context(), a, r.PostFormValue("current_password"), r.PostFormValue("password"), tok); err != nil {
 		return h.accountFail(w, r, a, err)
 	}
-	http.Redirect(w, r, "/account?flash=Password+changed.+Your+other+sessions+were+signed+out.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/account", "Password changed. Your other sessions were signed out.")
 	return nil
 }
 
@@ -140,7 +140,7 @@ func (h *Handlers) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Accounts.DisableTOTP(r.Context(), a, r.PostFormValue("password")); err != nil {
 		return h.accountFail(w, r, a, err)
 	}
-	http.Redirect(w, r, "/account?flash=Two-factor+sign-in+is+off.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/account", "Two-factor sign-in is off.")
 	return nil
 }
 
@@ -178,6 +178,6 @@ func (h *Handlers) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.Accounts.RevokeToken(r.Context(), a, id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?flash=Token+revoked.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/account", "Token revoked.")
 	return nil
 }

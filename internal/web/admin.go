@@ -87,7 +87,7 @@ func (h *Handlers) userCreate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.app.Accounts.CreateUser(r.Context(), a, in); err != nil {
 		return h.usersFail(w, r, a, err, in)
 	}
-	http.Redirect(w, r, "/admin/users?flash=User+created.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/admin/users", "User created.")
 	return nil
 }
 
@@ -124,7 +124,7 @@ func (h *Handlers) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.app.Accounts.UpdateUser(r.Context(), a, id, account.UserUpdate{Role: &role, Disabled: &disabled}); err != nil {
 		return h.usersFail(w, r, a, err, account.NewUser{})
 	}
-	http.Redirect(w, r, "/admin/users?flash=User+saved.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/admin/users", "User saved.")
 	return nil
 }
 
@@ -199,7 +199,7 @@ func (h *Handlers) jobRetry(w http.ResponseWriter, r *http.Request) error {
 	if err := h.app.DB.InTx(r.Context(), func(q db.Querier) error { return h.app.Jobs.Retry(r.Context(), q, id) }); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/jobs?flash=Job+queued+again.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/admin/jobs", "Job queued again.")
 	return nil
 }
 

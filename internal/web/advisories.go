@@ -125,7 +125,7 @@ func (h *Handlers) advisoryCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash=Draft+created.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Draft created.")
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (h *Handlers) advisoryImport(w http.ResponseWriter, r *http.Request) error 
 		p.Errors, p.ImportText = fe, string(data)
 		return h.render(w, r, http.StatusUnprocessableEntity, "advisories", p)
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash=Imported+as+a+draft.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Imported as a draft.")
 	return nil
 }
 
@@ -313,7 +313,7 @@ func (h *Handlers) advisorySave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.advisoryFail(w, r, a, err, form)
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(cur.PublicID)+"?flash=Saved.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(cur.PublicID), "Saved.")
 	return nil
 }
 
@@ -327,7 +327,7 @@ func (h *Handlers) advisoryStep(done string, step func(ctx context.Context, a au
 		if err != nil {
 			return h.advisoryFail(w, r, a, err, nil)
 		}
-		http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash="+url.QueryEscape(done), http.StatusSeeOther)
+		h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), done)
 		return nil
 	}
 }
@@ -355,7 +355,7 @@ func (h *Handlers) advisorySchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return h.advisoryFail(w, r, a, err, nil)
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash="+url.QueryEscape("Scheduled for "+pd.Format(time.RFC3339)+"."), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Scheduled for "+pd.Format(time.RFC3339)+".")
 	return nil
 }
 
@@ -368,7 +368,7 @@ func (h *Handlers) advisoryWithdraw(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return h.advisoryFail(w, r, a, err, nil)
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash=Withdrawn.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Withdrawn.")
 	return nil
 }
 

@@ -122,7 +122,7 @@ func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	h.clearSessionCookie(w)
-	http.Redirect(w, r, "/login?flash=Signed+out.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/login", "Signed out.")
 	return nil
 }
 
@@ -171,6 +171,6 @@ func (h *Handlers) linkPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next := "/account?flash=Welcome.+Set+up+your+second+factor+(TOTP)+below."
-	return h.startSession(w, r, u, next)
+	h.setFlash(w, "Welcome. Set up your second factor (TOTP) below.")
+	return h.startSession(w, r, u, "/account")
 }

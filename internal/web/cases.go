@@ -81,7 +81,7 @@ func (h *Handlers) caseOpen(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/cases/"+c.PublicID+"?flash=Case+opened.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/cases/"+c.PublicID, "Case opened.")
 	return nil
 }
 
@@ -187,7 +187,7 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) caseDone(w http.ResponseWriter, r *http.Request, msg string) error {
-	http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id"))+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), msg)
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -216,7 +215,7 @@ func (h *Handlers) trackReply(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.app.Intake.FinderReply(r.Context(), token, r.PostFormValue("body"), ups); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/track/"+token+"?flash=Sent.+Thank+you.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/track/"+token, "Sent. Thank you.")
 	return nil
 }
 
@@ -321,7 +320,7 @@ func (h *Handlers) bulkDecline(w http.ResponseWriter, r *http.Request) error {
 			ok++
 		}
 	}
-	http.Redirect(w, r, fmt.Sprintf("/reports?flash=Declined+%d+of+%d+reports.", ok, len(res)), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/reports", fmt.Sprintf("Declined %d of %d reports.", ok, len(res)))
 	return nil
 }
 
@@ -381,7 +380,7 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) reportDone(w http.ResponseWriter, r *http.Request, msg string) error {
-	http.Redirect(w, r, "/reports/"+r.PathValue("id")+"?flash="+url.QueryEscape(msg), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/reports/"+r.PathValue("id"), msg)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -241,7 +240,7 @@ func (h *Handlers) planItemPost(w http.ResponseWriter, r *http.Request, kind str
 	if next := r.PostFormValue("next"); next == "/plan" {
 		back = next
 	}
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape(flash)+fmt.Sprintf("#%s-%d", kind, id), http.StatusSeeOther)
+	h.redirectFlash(w, r, back+fmt.Sprintf("#%s-%d", kind, id), flash)
 	return nil
 }
 
@@ -299,7 +298,7 @@ func (h *Handlers) planHoursPost(w http.ResponseWriter, r *http.Request) error {
 	if next := r.PostFormValue("next"); strings.HasPrefix(next, "/plan/sections/") {
 		back = next
 	}
-	http.Redirect(w, r, back+"?flash="+url.QueryEscape(fmt.Sprintf("Logged %s hours on %s.", plan.FormatHours(hl.Hours), hl.Date)), http.StatusSeeOther)
+	h.redirectFlash(w, r, back, fmt.Sprintf("Logged %s hours on %s.", plan.FormatHours(hl.Hours), hl.Date))
 	return nil
 }
 

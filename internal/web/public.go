@@ -196,7 +196,7 @@ func (h *Handlers) pageSave(w http.ResponseWriter, r *http.Request) error {
 			if err := h.app.Settings.Set(r.Context(), a, "page."+key, text); err != nil {
 				return err
 			}
-			http.Redirect(w, r, "/admin/pages?flash=Saved.", http.StatusSeeOther)
+			h.redirectFlash(w, r, "/admin/pages", "Saved.")
 			return nil
 		}
 	}

@@ -62,7 +62,7 @@ func (h *Handlers) templateSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = h.app.Templates.Set(r.Context(), a, name, t)
 	if err == nil {
-		http.Redirect(w, r, "/admin/templates?flash=Template+saved.#t-"+name, http.StatusSeeOther)
+		h.redirectFlash(w, r, "/admin/templates#t-"+name, "Template saved.")
 		return nil
 	}
 	fe, ok := validate.As(err)

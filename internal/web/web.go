@@ -209,6 +209,7 @@ func (h *Handlers) wrap(f handler) http.Handler {
 				}
 			}
 		}
+		r = h.takeFlash(w, r)
 		if err := f(w, r); err != nil {
 			h.serveError(w, r, err)
 		}
@@ -232,7 +233,7 @@ type BasePage struct {
 func (h *Handlers) base(r *http.Request, title string) BasePage {
 	_, csrf := reqctx.Session(r.Context())
 	b := BasePage{Title: title, Team: h.app.Cfg.Team, User: reqctx.User(r.Context()), CSRF: csrf, Current: r.URL.Path,
-		Flash: r.URL.Query().Get("flash")}
+		Flash: flashFrom(r.Context())}
 	if b.User != nil {
 		a := reqctx.Actor(r.Context())
 		for _, n := range h.navs {
