@@ -90,6 +90,7 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("db: cannot create the data directory %s: %w", filepath.Dir(opts.Path), err)
 	}
+	privateFiles(opts.Path)
 	sync := "NORMAL"
 	if opts.SyncFull {
 		sync = "FULL"

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/oss-sirt/sirt/internal/db"
@@ -390,5 +392,60 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 	var v int
 	if err := c.QueryRow("SELECT value FROM counters WHERE name = 'b'").Scan(&v); err != nil || v != 42 {
 		t.Fatalf("backup content: %d %v", v, err)
+	}
+}
+
+// TestBackupAndDatabaseFilesArePrivate: a backup holds the team's private key and the
+// server secrets; it used to be written 0644. The live files are owner-only too.
+func TestBackupAndDatabaseFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0o022) // the usual umask, under which files came out 0644
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "data", "sirt.db")
+	d, err := db.Open(ctx, db.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, d, "INSERT INTO counters (name, value) VALUES ('b', 42)")
+	for _, p := range []string{filepath.Dir(path), path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %04o, want no access for group and others", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	file := filepath.Join(dir, "backup.db")
+	if err := d.Backup(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup mode %04o, want 0600", fi.Mode().Perm())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".sirt-backup-*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+	// An existing database file others could read is tightened when opened.
+	d.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := db.Open(ctx, db.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("existing 0644 database now %04o, want 0600", fi.Mode().Perm())
 	}
 }
