@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,7 +92,32 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 			return nil, err
 		}
 	}
-	return New(cfg, d, o), nil
+	a := New(cfg, d, o)
+	if err := a.unlockSecrets(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// unlockSecrets loads --secret-key-file, checks it against the secrets in the database
+// and encrypts those still stored in the clear. Without a key, encrypted secrets stay
+// unreadable and the first use names the setting to give.
+func (a *App) unlockSecrets(ctx context.Context) error {
+	if a.Cfg.SecretKeyFile == "" {
+		return nil
+	}
+	key, err := settings.ReadKeyFile(a.Cfg.SecretKeyFile)
+	if err != nil {
+		return err
+	}
+	if err := a.Settings.UseKey(ctx, key); err != nil {
+		if errors.Is(err, settings.ErrWrongKey) {
+			return fmt.Errorf("%w (file %s)", err, a.Cfg.SecretKeyFile)
+		}
+		return fmt.Errorf("--secret-key-file: %w", err)
+	}
+	return nil
 }
 
 // New builds the services on an open, migrated database.

@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/api"
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/web"
 )
 
@@ -38,9 +39,14 @@ type Module interface {
 	Register(s *Server)
 }
 
+// The web's signing key is a server secret: encrypted at rest with --secret-key-file.
+func init() { settings.RegisterSecret(ticketKeySetting) }
+
+const ticketKeySetting = "web.ticket_key"
+
 // New builds the handler tree for a.
 func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
-	key, err := a.Settings.Secret(ctx, "web.ticket_key")
+	key, err := a.Settings.Secret(ctx, ticketKeySetting)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

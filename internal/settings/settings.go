@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/clock"
@@ -19,6 +20,7 @@ type Service struct {
 	db     *db.DB
 	clock  clock.Clock
 	events *events.Log
+	sealer atomic.Pointer[sealer] // set by UseKey: secrets are encrypted at rest
 }
 
 // New returns a Service.
@@ -43,7 +45,7 @@ func (s *Service) GetTx(ctx context.Context, q db.Querier, key, def string) (str
 	if err != nil {
 		return "", fmt.Errorf("settings: get %s: %w", key, err)
 	}
-	return v, nil
+	return s.unseal(key, v)
 }
 
 // Set changes a setting (admins), recording the change.
@@ -58,7 +60,7 @@ func (s *Service) Set(ctx context.Context, actor authz.Actor, key, value string)
 
 func (s *Service) set(ctx context.Context, q db.Querier, actor authz.Actor, key, value string, audit bool) error {
 	if _, err := q.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.clock.Now()); err != nil {
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, s.sealFor(key, value), s.clock.Now()); err != nil {
 		return fmt.Errorf("settings: set %s: %w", key, err)
 	}
 	if !audit {
@@ -71,6 +73,7 @@ func (s *Service) set(ctx context.Context, q db.Querier, actor authz.Actor, key,
 // Secret returns a random server secret stored under key, creating it on first use.
 // Secrets are never shown or logged; their creation is not an audit event with content.
 func (s *Service) Secret(ctx context.Context, key string) ([]byte, error) {
+	RegisterSecret(key)
 	v, err := s.Get(ctx, key, "")
 	if err != nil {
 		return nil, err
@@ -83,7 +86,7 @@ func (s *Service) Secret(ctx context.Context, key string) ([]byte, error) {
 		err = s.db.InTx(ctx, func(q db.Querier) error {
 			// Another process may have created it first: keep the first.
 			_, err := q.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-				key, base64.RawStdEncoding.EncodeToString(b), s.clock.Now())
+				key, s.sealFor(key, base64.RawStdEncoding.EncodeToString(b)), s.clock.Now())
 			return err
 		})
 		if err != nil {
