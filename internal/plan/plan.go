@@ -81,20 +81,26 @@ type Dependency struct {
 	// Milestone is the id of the milestone whose line (or task line) names the
 	// dependency; empty when the section text does.
 	Milestone string `json:"milestone,omitempty"`
+	// Milestones are the milestones of Section the mention names: "[2.2M10]"
+	// gives ["M10"], "3.2 M3-M5" gives ["M3", "M4", "M5"]; omitted when none.
+	Milestones []string `json:"milestones,omitempty"`
 }
 
 // Milestone is an "M1"-style milestone, or a step of a "Key Steps/Milestones"
 // list. Key steps have no id in the plan; they get "K1", "K2"… in order within
 // their section and GeneratedID is set.
 type Milestone struct {
-	ID           string     `json:"id"`
-	GeneratedID  bool       `json:"generated_id,omitempty"`
-	Title        string     `json:"title"`
-	Line         int        `json:"line"`
-	Done         bool       `json:"done"`
-	Checkbox     bool       `json:"checkbox"` // written with "[ ]" / "[x]"
-	Issues       []Issue    `json:"issues"`
-	DependsOn    []string   `json:"depends_on"`
+	ID          string   `json:"id"`
+	GeneratedID bool     `json:"generated_id,omitempty"`
+	Title       string   `json:"title"`
+	Line        int      `json:"line"`
+	Done        bool     `json:"done"`
+	Checkbox    bool     `json:"checkbox"` // written with "[ ]" / "[x]"
+	Issues      []Issue  `json:"issues"`
+	DependsOn   []string `json:"depends_on"`
+	// After lists the milestones of the same section this one refers to and
+	// follows ("Follow 3.2 M3-M5" under 3.2 M6 gives M3, M4, M5).
+	After        []string   `json:"after"`
 	Durations    []Duration `json:"durations"` // durations named in the title
 	FootnoteRefs []string   `json:"footnote_refs"`
 	Footnotes    []string   `json:"footnotes"` // texts of the referenced footnotes
@@ -126,7 +132,11 @@ type Issue struct {
 
 // Estimate is one row of a "Time & Resource Estimate" table.
 type Estimate struct {
-	Milestone       string `json:"milestone"` // the id as the row writes it, without footnote marks
+	Milestone string `json:"milestone"` // the id as the row writes it, without footnote marks
+	// ReadAs is the milestone the row was joined to when its own id is a
+	// mislabel (it repeats a milestone that already has a row, or names none):
+	// the milestone in the same place that no row names. Empty otherwise.
+	ReadAs          string `json:"read_as,omitempty"`
 	Line            int    `json:"line"`
 	Volunteers      *Range `json:"volunteers"`
 	IndividualHours *Range `json:"individual_hours"`

@@ -137,6 +137,17 @@ func parseRange(cell string, kind quantityKind) (r *Range, problem string) {
 		}
 		terms = append(terms, t)
 	}
+	// A count of something other than people (in a volunteers column) or
+	// hours (in an hours column), such as "4-5 tools", is kept as text.
+	for _, t := range terms {
+		if foreign := t.unit != "" && !t.isPgM() && (kind == volunteersColumn && !peopleUnits[t.unit] || kind == hoursColumn && !t.isHour()); foreign {
+			what := "volunteers"
+			if kind == hoursColumn {
+				what = "hours"
+			}
+			return &Range{Text: text, Unit: t.unit}, fmt.Sprintf("counts %s, not %s; it is kept as text (%q) and its number is not counted", t.unit, what, text)
+		}
+	}
 	var sum *term
 	for _, t := range terms {
 		if t.isPgM() && kind == volunteersColumn {
@@ -147,9 +158,6 @@ func parseRange(cell string, kind quantityKind) (r *Range, problem string) {
 		}
 		if t.isPgM() {
 			r.PgMHours = true
-		}
-		if !t.isPgM() && !t.isHour() && !peopleUnits[t.unit] && t.unit != "" {
-			r.Unit = t.unit
 		}
 		if sum == nil {
 			c := t
