@@ -66,6 +66,9 @@ type parser struct {
 
 	cont func(text string, line int) // where an indented continuation line goes
 
+	prereq       *Prerequisite // the prerequisite that deeper bullets continue
+	prereqIndent int
+
 	para     []string
 	preamble bool // a preamble paragraph is open
 
@@ -249,11 +252,20 @@ func (p *parser) line(i int) {
 		p.milestone(id, false, refs, title, n, indent, bullet, box, done)
 		return
 	}
+	if p.prereq != nil && bullet && indent > p.prereqIndent && p.mode != estimateBlock {
+		p.prereq.Text += "; " + clean(withoutFootnoteRefs(body))
+		p.prereqDependencies(body, n)
+		return
+	}
 	if p.mode == keyStepsBlock && bullet {
 		p.flushPara()
 		if p.keyBase < 0 || indent <= p.keyBase || p.ms == nil {
 			if p.keyBase < 0 || indent < p.keyBase {
 				p.keyBase = indent
+			}
+			if !box && isPrerequisite(body) {
+				p.prerequisite(body, n, indent)
+				return
 			}
 			s := p.section(n)
 			p.keyCount[s]++
@@ -270,6 +282,14 @@ func (p *parser) line(i int) {
 	}
 	if bullet && p.orphan && len(p.tasks) > 0 && indent > p.tasks[0].indent {
 		p.task(body, n, indent, box, done)
+		return
+	}
+	if p.mode == textBlock && bullet && !box && p.ownsCheckbox(i, indent) {
+		// A plain bullet with checkbox items nested under it is a milestone.
+		p.flushPara()
+		s := p.section(n)
+		p.keyCount[s]++
+		p.milestone(fmt.Sprintf("K%d", p.keyCount[s]), true, footnoteRefs(body), withoutFootnoteRefs(body), n, indent, true, false, false)
 		return
 	}
 	if p.mode == textBlock && p.cur != nil && p.meta(body, n) {
@@ -325,7 +345,7 @@ func (p *parser) text(content string, bullet, quoted bool, indent, n int) {
 	if p.msList && indent == 0 && !bullet {
 		p.ms, p.tasks = nil, nil // a paragraph ends the milestone list
 	}
-	p.orphan = false
+	p.orphan, p.prereq = false, nil
 	if !bullet {
 		p.cont = nil
 	}
@@ -404,7 +424,7 @@ func blockHeading(title string) (blockMode, bool) {
 
 func (p *parser) heading(level int, text string, n int) {
 	p.flushPara()
-	p.ms, p.tasks, p.orphan, p.cont, p.lastFN = nil, nil, false, nil, nil
+	p.ms, p.tasks, p.orphan, p.cont, p.lastFN, p.prereq = nil, nil, false, nil, nil, nil
 	p.keyBase = -1
 	text = clean(text)
 
@@ -498,7 +518,7 @@ func (p *parser) milestone(id string, generated bool, refs []string, title strin
 		p.msIDs[key] = m
 	}
 	p.dependencies(title, n, m)
-	p.ms, p.msIndent, p.msList, p.tasks, p.orphan = m, indent, bullet, nil, false
+	p.ms, p.msIndent, p.msList, p.tasks, p.orphan, p.prereq = m, indent, bullet, nil, false, nil
 	p.cont = func(more string, line int) {
 		m.Title = strings.TrimSpace(m.Title + " " + clean(withoutFootnoteRefs(more)))
 		m.Issues = append(m.Issues, extractIssues(more)...)
@@ -1064,9 +1084,14 @@ func (p *parser) finish() {
 		s.TotalHours = nonNil(s.TotalHours)
 		s.Costs = nonNil(s.Costs)
 		s.FreeEstimates = nonNil(s.FreeEstimates)
+		s.Prerequisites = nonNil(s.Prerequisites)
+		for _, pr := range s.Prerequisites {
+			pr.DependsOn = nonNil(pr.DependsOn)
+		}
 		s.Sections = nonNil(s.Sections)
 		for _, m := range s.Milestones {
 			m.Durations = extractDurations(m.Title)
+			m.Prerequisites = nonNil(prerequisiteClauses(m.Title))
 			m.Issues = nonNil(m.Issues)
 			m.DependsOn = nonNil(m.DependsOn)
 			m.After = nonNil(m.After)

@@ -60,8 +60,21 @@ type Section struct {
 	TotalHours    []TotalHours    `json:"total_hours"`
 	Costs         []Cost          `json:"costs"`
 	FreeEstimates []*FreeEstimate `json:"free_estimates"`
+	// Prerequisites are the items of a milestone list that say what the work
+	// needs rather than what is to be done ("Likely needs coordination with
+	// the Outreach team", "Contingent on lists from Stream 2 & 3"); they are
+	// not milestones.
+	Prerequisites []*Prerequisite `json:"prerequisites"`
 
 	Sections []*Section `json:"sections"`
+}
+
+// Prerequisite is a condition the section's work waits on, as written, with
+// the sections it names.
+type Prerequisite struct {
+	Line      int      `json:"line"`
+	Text      string   `json:"text"`
+	DependsOn []string `json:"depends_on"`
 }
 
 // Link is a Markdown link from a section's header lines ("Section Meeting [Zoom](…)").
@@ -100,11 +113,14 @@ type Milestone struct {
 	DependsOn   []string `json:"depends_on"`
 	// After lists the milestones of the same section this one refers to and
 	// follows ("Follow 3.2 M3-M5" under 3.2 M6 gives M3, M4, M5).
-	After        []string   `json:"after"`
-	Durations    []Duration `json:"durations"` // durations named in the title
-	FootnoteRefs []string   `json:"footnote_refs"`
-	Footnotes    []string   `json:"footnotes"` // texts of the referenced footnotes
-	Tasks        []*Task    `json:"tasks"`
+	After     []string   `json:"after"`
+	Durations []Duration `json:"durations"` // durations named in the title
+	// Prerequisites are clauses of the title after the first that say what
+	// the milestone needs ("Training - Needs the defined list of courses").
+	Prerequisites []string `json:"prerequisites"`
+	FootnoteRefs  []string `json:"footnote_refs"`
+	Footnotes     []string `json:"footnotes"` // texts of the referenced footnotes
+	Tasks         []*Task  `json:"tasks"`
 	// Estimate is the first estimate-table row for this milestone, or null.
 	Estimate *Estimate `json:"estimate"`
 }
@@ -215,6 +231,15 @@ type Duration struct {
 	Days   *Range `json:"days"`
 	Hours  *Range `json:"hours"`
 	Phrase string `json:"phrase"`
+	// Per is what the hours are for each of, when the text says: "SIRT
+	// member" in "4 hrs per SIRT member", "week" in "2 hours a week".
+	Per string `json:"per,omitempty"`
+	// Recurs is how often, when the text says ("bi-weekly"); Over is the span
+	// named after it ("for 6 months"); TotalHours is then the hours over the
+	// whole span: "1 hr of bi-weekly spot-checks for 6 months" is 13.
+	Recurs     string `json:"recurs,omitempty"`
+	Over       string `json:"over,omitempty"`
+	TotalHours *Range `json:"total_hours,omitempty"`
 }
 
 // Footnote is a footnote definition, "[^1]: text".
