@@ -962,7 +962,8 @@ func (p *parser) joinEstimates() {
 		// A mislabelled row: the milestone in the same place, if no row names it.
 		var guess *Milestone
 		if !t.crossed && milestoneIDRE.MatchString(t.id) && t.row.pos < len(s.Milestones) {
-			if g := s.Milestones[t.row.pos]; g.Estimate == nil && !named[g] {
+			// Not a milestone whose id is itself repeated: which one is meant is unclear.
+			if g := s.Milestones[t.row.pos]; g.Estimate == nil && !named[g] && p.msIDs[msKey{s, lowerASCII(g.ID)}] == g && !g.GeneratedID {
 				guess = g
 			}
 		}
