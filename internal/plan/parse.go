@@ -680,8 +680,10 @@ func (p *parser) totals(label, value string, n int) {
 	parts := splitTotals(value)
 	// "Total hours (Y1): 68-83": the label names the stage of a lone figure.
 	if len(parts) == 1 && parts[0].stage == "" && !parts[0].stageOnly {
-		if st := splitTotals(label); len(st) == 1 && st[0].stageOnly {
-			parts[0].stage, parts[0].marker = st[0].stage, st[0].marker
+		if st := totalStageRE.FindAllString(label, -1); len(st) == 1 {
+			if stage, marker, ok := parseStage(strings.Trim(st[0], " ()")); ok {
+				parts[0].stage, parts[0].marker = stage, marker
+			}
 		}
 	}
 	for _, part := range parts {

@@ -52,7 +52,7 @@ func frequencyDays(f string) float64 {
 func readRate(d *Duration, text string, start, end int) int {
 	after := text[end:]
 	clauseEnd := len(after)
-	if i := strings.IndexAny(after, ".;\n"); i >= 0 {
+	if i := strings.IndexAny(after, ".;,(\n"); i >= 0 {
 		clauseEnd = i
 	}
 	after = after[:clauseEnd]
