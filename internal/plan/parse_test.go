@@ -321,7 +321,31 @@ func TestSeed004KeyStepsAndFreeEstimates(t *testing.T) {
 	if d3 := fe.Durations[3]; d3.Text != "2 months" || *d3.Days.Max != 60 {
 		t.Errorf("fourth duration %+v", d3)
 	}
+	// The prerequisite sentences of 1.2's key steps are prerequisites, not
+	// key steps (issue 15): four key steps remain.
+	s12 := mustSection(t, d, "1.2")
+	if len(s12.Milestones) != 4 || s12.Milestones[0].Title != "A slick sheet explaining services" {
+		t.Errorf("1.2 key steps %+v, want 4 starting with the slick sheet", s12.Milestones)
+	}
+	if len(s12.Prerequisites) != 2 || s12.Prerequisites[0].Line != lineOf(t, src, "Likely needs coordination") ||
+		s12.Prerequisites[1].Text != "Contingent on lists from Stream 2 & 3" {
+		t.Errorf("1.2 prerequisites %+v", s12.Prerequisites)
+	}
 	s13 := mustSection(t, d, "1.3")
+	if k3 := mustMilestone(t, s13, "K3"); len(k3.Prerequisites) != 1 || !strings.HasPrefix(k3.Prerequisites[0], "Needs the defined list of courses") {
+		t.Errorf("1.3 K3 prerequisites %q", k3.Prerequisites)
+	}
+	var spot *Duration
+	for _, fe := range s13.FreeEstimates {
+		for i, x := range fe.Durations {
+			if x.Text == "1 hr" {
+				spot = &fe.Durations[i]
+			}
+		}
+	}
+	if spot == nil || spot.TotalHours == nil || *spot.TotalHours.Min != 13 {
+		t.Errorf("1.3 \"about 1 hr of bi-weekly engagement spot-checks for 6 months\" = %+v, want 13 hours in all", spot)
+	}
 	if k1 := mustMilestone(t, s13, "K1"); len(k1.Durations) != 1 || *k1.Durations[0].Days.Min != 14 || *k1.Durations[0].Days.Max != 21 {
 		t.Errorf("1.3 K1 durations %+v, want 2-3 weeks", k1.Durations)
 	}

@@ -176,7 +176,9 @@ type Estimate struct {
 // Program managers are counted apart from volunteers: "1PgM" is PgM 1 with
 // Min and Max null (no other volunteers are written), "4-5 + 1PgM" is 4..5
 // with PgM 1. In an hours column "5-10 PgM" is 5..10 hours with PgMHours set.
-// "4-5 tools x 2hrs each" multiplies to 8..10.
+// "4-5 tools x 2hrs each" multiplies to 8..10. A cell that counts something
+// else than people (volunteers column) or hours (hours columns), such as
+// "4-5 tools", has Unit set and Min and Max null: it is kept as text.
 type Range struct {
 	Min          *float64 `json:"min"`
 	Max          *float64 `json:"max"`
@@ -184,7 +186,7 @@ type Range struct {
 	Approx       bool     `json:"approx,omitempty"`
 	PgM          *float64 `json:"pgm,omitempty"`
 	PgMHours     bool     `json:"pgm_hours,omitempty"`
-	Unit         string   `json:"unit,omitempty"` // what is counted when it is not people or hours: "tools"
+	Unit         string   `json:"unit,omitempty"` // what is counted when it is not people or hours: "tools" (Min and Max are then null)
 	Text         string   `json:"text"`
 }
 
