@@ -66,6 +66,7 @@ type parser struct {
 
 	cont func(text string, line int) // where an indented continuation line goes
 
+	owns         []bool        // by line index: a checkbox item is nested under the line
 	prereq       *Prerequisite // the prerequisite that deeper bullets continue
 	prereqIndent int
 
@@ -284,7 +285,7 @@ func (p *parser) line(i int) {
 		p.task(body, n, indent, box, done)
 		return
 	}
-	if p.mode == textBlock && bullet && !box && p.ownsCheckbox(i, indent) {
+	if p.mode == textBlock && bullet && !box && p.ownsCheckbox(i) {
 		// A plain bullet with checkbox items nested under it is a milestone.
 		p.flushPara()
 		s := p.section(n)

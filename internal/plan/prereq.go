@@ -65,20 +65,41 @@ func (p *parser) prereqDependencies(line string, n int) {
 }
 
 // ownsCheckbox reports whether a checkbox item is nested, at any depth,
-// under the list item on line index i with the given indentation.
-func (p *parser) ownsCheckbox(i, indent int) bool {
-	for j := i + 1; j < len(p.lines); j++ {
-		raw := expandTabs(p.lines[j])
+// under the list item on line index i: among the non-blank lines after it
+// that are indented deeper than it. The answers for all lines are worked out
+// once, in one pass from the end of the file.
+func (p *parser) ownsCheckbox(i int) bool {
+	if p.owns == nil {
+		p.owns = ownedCheckboxes(p.lines)
+	}
+	return p.owns[i]
+}
+
+func ownedCheckboxes(lines []string) []bool {
+	owns := make([]bool, len(lines))
+	type entry struct {
+		indent int
+		box    bool // the line or a line under it is a checkbox item
+	}
+	var stack []entry
+	for i := len(lines) - 1; i >= 0; i-- {
+		raw := expandTabs(lines[i])
 		t := strings.TrimSpace(raw)
 		if t == "" {
 			continue
 		}
-		if len(raw)-len(strings.TrimLeft(raw, " ")) <= indent {
-			return false
+		indent := len(raw) - len(strings.TrimLeft(raw, " "))
+		under := false
+		for len(stack) > 0 && stack[len(stack)-1].indent > indent {
+			under = under || stack[len(stack)-1].box
+			stack = stack[:len(stack)-1]
 		}
+		owns[i] = under
+		box := false
 		if m := bulletRE.FindStringSubmatch(strings.TrimLeft(t, "> ")); m != nil && checkboxRE.MatchString(m[2]) {
-			return true
+			box = true
 		}
+		stack = append(stack, entry{indent: indent, box: box || under})
 	}
-	return false
+	return owns
 }
