@@ -41,3 +41,20 @@ func BenchmarkMatch(b *testing.B) {
 		Match(prev, next)
 	}
 }
+
+// BenchmarkParseNestedBullets is the worst case for finding the checkbox
+// items under plain bullets: 20000 lines of ever deeper plain bullets, with
+// a checkbox at the bottom. It is linear in the lines (issue 15).
+func BenchmarkParseNestedBullets(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("# 1.0 Deep\n")
+	for i := range 20000 {
+		fmt.Fprintf(&sb, "%s- step %d\n", strings.Repeat(" ", 2*(i%100)), i)
+	}
+	sb.WriteString(strings.Repeat(" ", 200) + "- [ ] the task\n")
+	src := []byte(sb.String())
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		Parse(src)
+	}
+}

@@ -58,6 +58,29 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 			tasks(s.Tasks)
+			for _, pr := range s.Prerequisites {
+				checkLine("prerequisite", pr.Line)
+			}
+			for _, dep := range s.Dependencies {
+				checkLine("dependency", dep.Line)
+				if dep.Section == s.Number {
+					t.Fatalf("section %s depends on itself (line %d)", s.Number, dep.Line)
+				}
+			}
+			for _, tot := range s.TotalHours {
+				checkLine("total hours", tot.Line)
+			}
+			for _, m := range s.Milestones {
+				// A row read as another milestone is that milestone's estimate.
+				if m.Estimate != nil && m.Estimate.ReadAs != "" && !equalFoldID(m.Estimate.ReadAs, m.ID) {
+					t.Fatalf("milestone %s holds a row read as %s", m.ID, m.Estimate.ReadAs)
+				}
+				for _, x := range m.Durations {
+					if x.TotalHours != nil && (x.Hours == nil || *x.TotalHours.Min < *x.Hours.Min) {
+						t.Fatalf("duration %q: total hours %v below its hours", x.Text, *x.TotalHours.Min)
+					}
+				}
+			}
 		})
 		b, err := d.JSON()
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden JSON files in testdata/golden from the parser's output")
+var update = flag.Bool("update", false, "rewrite the golden JSON and text files in testdata/golden from the parser's output")
 
 // goldenInputs are the plan files with a committed golden JSON: the seed plans
 // from ../shared/seeds and the plans written for these tests.
@@ -24,7 +24,7 @@ func goldenInputs(t *testing.T) []string {
 		}
 		files = append(files, m...)
 	}
-	if len(files) < 5 {
+	if len(files) < 13 {
 		t.Fatalf("found %d plan files under testdata, want the 3 seeds and the test plans", len(files))
 	}
 	return files
@@ -42,12 +42,23 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The text golden: a reading of the plan one fact a line.
+			text := []byte(summary(Parse(src)))
+			goldenText := filepath.Join("testdata", "golden", name+".txt")
 			golden := filepath.Join("testdata", "golden", name+".json")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
+				if err := os.WriteFile(goldenText, text, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				return
+			}
+			if want, err := os.ReadFile(goldenText); err != nil {
+				t.Errorf("%v (run go test ./internal/plan -run TestGolden -update to create it)", err)
+			} else if !bytes.Equal(text, want) {
+				t.Errorf("summary of %s differs from %s:\n%s\nIf the change is intended, rerun with -update and review the diff.", in, goldenText, firstDiff(string(want), string(text)))
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {

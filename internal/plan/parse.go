@@ -27,13 +27,11 @@ var (
 	milestoneIDRE = regexp.MustCompile(`(?i)^(?:milestone\s+)?m?(\d+[a-z]?)$`)
 	msHeadRE      = regexp.MustCompile(`(?i)^(\*\*|__)?\s*(milestone\s+(\d+[a-z]?)|m(\d+[a-z]?))((?:\[\^[^\]\s]+\])*)\s*(:)?\s*(\*\*|__)?((?:\[\^[^\]\s]+\])*)\s*(:|[-–—](?:\s|$)|[.)](?:\s|$))?\s*(.*)$`)
 	metaRE        = regexp.MustCompile(`(?i)^(section\s+)?(co-leads?|leads?|team members|team|members|meeting time\s*/\s*details|meeting time|meeting details|meeting|tracking|links?)\b\s*(.*)$`)
-	totalsRE      = regexp.MustCompile(`(?i)^(?:estimated\s+)?total\b[^:|]*\b(?:hours?|hrs)\b[^:|]*:\s*(.*)$`)
-	totalPartRE   = regexp.MustCompile(`(?i)^(.*?)\s*((?:➡️|➡|🔚)?\s*\b(?:y|year)\s*\d+\s*\+?)$`)
+	totalsRE      = regexp.MustCompile(`(?i)^((?:estimated\s+)?total\b[^:|]*\b(?:hours?|hrs)\b[^:|]*):\s*(.*)$`)
 	explanationRE = regexp.MustCompile(`(?i)^(?:explanation|description|overview)\s*:\s*`)
 	separatorRE   = regexp.MustCompile(`^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$`)
 	rowSectionRE  = regexp.MustCompile(`^(\d+(?:\.\d+)+)\s*(.*)$`)
 	teamSepRE     = regexp.MustCompile(`\s*(?:,|;|&|\band\b)\s*`)
-	totalSepRE    = regexp.MustCompile(`\s*[,;]\s*`)
 )
 
 type taskFrame struct {
@@ -46,6 +44,8 @@ type pendingRow struct {
 	est     *Estimate
 	idCell  string // cleaned, without footnote marks
 	idCol   bool   // the table has a milestone column
+	table   int    // which table of the file (1, 2…)
+	pos     int    // 0-based position among the table's rows
 }
 
 type parser struct {
@@ -66,6 +66,10 @@ type parser struct {
 
 	cont func(text string, line int) // where an indented continuation line goes
 
+	owns         []bool        // by line index: a checkbox item is nested under the line
+	prereq       *Prerequisite // the prerequisite that deeper bullets continue
+	prereqIndent int
+
 	para     []string
 	preamble bool // a preamble paragraph is open
 
@@ -73,6 +77,7 @@ type parser struct {
 	footnotes map[string]*Footnote
 	lastFN    *Footnote
 	rows      []pendingRow
+	tables    int // estimate tables read so far
 	implicit  map[*Section]bool
 	msIDs     map[msKey]*Milestone // first milestone of each id in each section
 }
@@ -103,6 +108,7 @@ func Parse(src []byte) *Document {
 	p.flushTable()
 	p.flushPara()
 	p.joinEstimates()
+	p.checkArithmetic()
 	p.resolveFootnotes()
 	p.finish()
 	return p.doc
@@ -239,7 +245,7 @@ func (p *parser) line(i int) {
 
 	if m := totalsRE.FindStringSubmatch(plain); m != nil {
 		p.flushPara()
-		p.totals(m[1], n)
+		p.totals(m[1], m[2], n)
 		return
 	}
 	if id, refs, title, ok := milestoneHead(body); ok {
@@ -247,11 +253,20 @@ func (p *parser) line(i int) {
 		p.milestone(id, false, refs, title, n, indent, bullet, box, done)
 		return
 	}
+	if p.prereq != nil && bullet && indent > p.prereqIndent && p.mode != estimateBlock {
+		p.prereq.Text += "; " + clean(withoutFootnoteRefs(body))
+		p.prereqDependencies(body, n)
+		return
+	}
 	if p.mode == keyStepsBlock && bullet {
 		p.flushPara()
 		if p.keyBase < 0 || indent <= p.keyBase || p.ms == nil {
 			if p.keyBase < 0 || indent < p.keyBase {
 				p.keyBase = indent
+			}
+			if !box && isPrerequisite(body) {
+				p.prerequisite(body, n, indent)
+				return
 			}
 			s := p.section(n)
 			p.keyCount[s]++
@@ -268,6 +283,14 @@ func (p *parser) line(i int) {
 	}
 	if bullet && p.orphan && len(p.tasks) > 0 && indent > p.tasks[0].indent {
 		p.task(body, n, indent, box, done)
+		return
+	}
+	if p.mode == textBlock && bullet && !box && p.ownsCheckbox(i) {
+		// A plain bullet with checkbox items nested under it is a milestone.
+		p.flushPara()
+		s := p.section(n)
+		p.keyCount[s]++
+		p.milestone(fmt.Sprintf("K%d", p.keyCount[s]), true, footnoteRefs(body), withoutFootnoteRefs(body), n, indent, true, false, false)
 		return
 	}
 	if p.mode == textBlock && p.cur != nil && p.meta(body, n) {
@@ -323,7 +346,7 @@ func (p *parser) text(content string, bullet, quoted bool, indent, n int) {
 	if p.msList && indent == 0 && !bullet {
 		p.ms, p.tasks = nil, nil // a paragraph ends the milestone list
 	}
-	p.orphan = false
+	p.orphan, p.prereq = false, nil
 	if !bullet {
 		p.cont = nil
 	}
@@ -402,7 +425,7 @@ func blockHeading(title string) (blockMode, bool) {
 
 func (p *parser) heading(level int, text string, n int) {
 	p.flushPara()
-	p.ms, p.tasks, p.orphan, p.cont, p.lastFN = nil, nil, false, nil, nil
+	p.ms, p.tasks, p.orphan, p.cont, p.lastFN, p.prereq = nil, nil, false, nil, nil, nil
 	p.keyBase = -1
 	text = clean(text)
 
@@ -496,7 +519,7 @@ func (p *parser) milestone(id string, generated bool, refs []string, title strin
 		p.msIDs[key] = m
 	}
 	p.dependencies(title, n, m)
-	p.ms, p.msIndent, p.msList, p.tasks, p.orphan = m, indent, bullet, nil, false
+	p.ms, p.msIndent, p.msList, p.tasks, p.orphan, p.prereq = m, indent, bullet, nil, false, nil
 	p.cont = func(more string, line int) {
 		m.Title = strings.TrimSpace(m.Title + " " + clean(withoutFootnoteRefs(more)))
 		m.Issues = append(m.Issues, extractIssues(more)...)
@@ -537,16 +560,29 @@ func (p *parser) task(body string, n, indent int, box, done bool) {
 }
 
 // dependencies records the sections a line depends on, on the current
-// section and, when m is set, on that milestone.
+// section and, when m is set, on that milestone. A reference to the
+// section's own milestones ("Follow 3.2 M3-M5" inside 3.2) is recorded in
+// the milestone's After; references to the section itself, its parents or
+// its sub-sections are not dependencies.
 func (p *parser) dependencies(line string, n int, m *Milestone) {
 	if p.cur == nil {
 		return
 	}
 	for _, d := range extractDependencies(line) {
 		if d.section == p.cur.Number {
+			if m != nil {
+				for _, id := range d.milestones {
+					if !equalFoldID(id, m.ID) {
+						m.After = appendUnique(m.After, id)
+					}
+				}
+			}
 			continue
 		}
-		dep := Dependency{Section: d.section, Status: d.status, Line: n}
+		if numberIsParent(d.section, p.cur.Number) || numberIsParent(p.cur.Number, d.section) {
+			continue
+		}
+		dep := Dependency{Section: d.section, Status: d.status, Line: n, Milestones: d.milestones}
 		if m != nil {
 			dep.Milestone = m.ID
 			m.DependsOn = appendUnique(m.DependsOn, d.section)
@@ -633,31 +669,34 @@ func (p *parser) footnote(label, text string, n int) {
 	p.cont = func(more string, _ int) { f.Text = strings.TrimSpace(f.Text + " " + clean(more)) }
 }
 
-// totals reads "Estimated Total Combined Volunteer Hours: 68-83 Y1, 56-68 Y2+".
-func (p *parser) totals(value string, n int) {
+// totals reads "Estimated Total Combined Volunteer Hours: 68-83 Y1, 56-68 Y2+"
+// (see splitTotals for the forms).
+func (p *parser) totals(label, value string, n int) {
 	s := p.section(n)
 	value = strings.TrimSpace(value)
 	if value == "" {
 		p.warn(n, "Total hours line %d gives no number; it is ignored.", n)
 		return
 	}
-	for _, part := range totalSepRE.Split(value, -1) {
-		if part == "" {
-			continue
-		}
-		t := TotalHours{Line: n, Text: part}
-		hours := part
-		if m := totalPartRE.FindStringSubmatch(part); m != nil {
-			hours = m[1]
-			stage, marker, ok := parseStage(m[2])
-			if ok {
-				t.Stage, t.StageMarker = stage, marker
+	parts := splitTotals(value)
+	// "Total hours (Y1): 68-83": the label names the stage of a lone figure.
+	if len(parts) == 1 && parts[0].stage == "" && !parts[0].stageOnly {
+		if st := totalStageRE.FindAllString(label, -1); len(st) == 1 {
+			if stage, marker, ok := parseStage(strings.Trim(st[0], " ()")); ok {
+				parts[0].stage, parts[0].marker = stage, marker
 			}
 		}
-		r, problem := parseRange(hours, hoursColumn)
-		r.Text = strings.TrimSpace(hours)
+	}
+	for _, part := range parts {
+		if part.stageOnly {
+			p.warn(n, "Total hours line %d names stage %s without a number of hours for it; the stage is ignored.", n, part.text)
+			continue
+		}
+		t := TotalHours{Line: n, Text: part.text, Stage: part.stage, StageMarker: part.marker}
+		r, problem := parseRange(part.hours, hoursColumn)
+		r.Text = part.hours
 		if problem != "" {
-			p.warn(n, "Total hours %s on line %d %s.", snippet(part), n, problem)
+			p.warn(n, "Total hours %s on line %d %s.", snippet(part.text), n, problem)
 		}
 		t.Hours = r
 		s.TotalHours = append(s.TotalHours, t)
@@ -770,12 +809,18 @@ func (p *parser) flushTable() {
 			p.warn(first, "Estimate table on line %d has no %s column; %s.", first, columnNames[c], what)
 		}
 	}
+	p.tables++
+	pos := 0
 	for _, ri := range rows {
-		p.estimateRow(s, header, cols, where, ri)
+		if p.estimateRow(s, header, cols, where, ri, pos) {
+			pos++
+		}
 	}
 }
 
-func (p *parser) estimateRow(s *Section, header []string, cols []int, where [colCount]int, ri int) {
+// estimateRow reads the row on line index ri, the pos-th row of its table,
+// and reports whether it was kept as an estimate.
+func (p *parser) estimateRow(s *Section, header []string, cols []int, where [colCount]int, ri, pos int) bool {
 	n := ri + 1
 	cells := splitRow(p.lines[ri])
 	empty := true
@@ -785,11 +830,11 @@ func (p *parser) estimateRow(s *Section, header []string, cols []int, where [col
 		}
 	}
 	if empty {
-		return
+		return false
 	}
 	if separatorRE.MatchString(strings.TrimSpace(p.lines[ri])) {
 		p.warn(n, "Line %d repeats a table separator row; it is ignored.", n)
-		return
+		return false
 	}
 	if len(cells) != len(header) {
 		fix := "the missing cells are unknown"
@@ -856,13 +901,27 @@ func (p *parser) estimateRow(s *Section, header []string, cols []int, where [col
 		}
 	}
 	s.Estimates = append(s.Estimates, e)
-	p.rows = append(p.rows, pendingRow{section: s, est: e, idCell: e.Milestone, idCol: where[colMilestone] >= 0})
+	p.rows = append(p.rows, pendingRow{section: s, est: e, idCell: e.Milestone, idCol: where[colMilestone] >= 0, table: p.tables, pos: pos})
+	return true
 }
 
 // joinEstimates attaches each estimate row to its milestone: by id in the
 // table's section ("M1", or "3.1 M1" for another section), else by a title
-// similar enough (see Similarity) to the row's first cell.
+// similar enough (see Similarity) to the row's first cell. A row whose id
+// repeats one already joined, or names no milestone, is mislabelled: it is
+// read as the row of the milestone in the same place of the section (the
+// third row for the third milestone) when that milestone has no row of its
+// own, with a warning, so its hours still count.
 func (p *parser) joinEstimates() {
+	type target struct {
+		row     pendingRow
+		s       *Section
+		id      string
+		ms      *Milestone
+		crossed bool // the row names another section ("3.1 M1")
+	}
+	var targets []target
+	named := map[*Milestone]bool{} // milestones some row names
 	for _, r := range p.rows {
 		e, s, id := r.est, r.section, r.idCell
 		if id == "" {
@@ -871,9 +930,10 @@ func (p *parser) joinEstimates() {
 			}
 			continue
 		}
+		crossed := false
 		if m := rowSectionRE.FindStringSubmatch(id); m != nil && m[2] != "" {
 			if other := p.doc.Section(m[1]); other != nil {
-				s, id = other, strings.TrimSpace(m[2])
+				s, id, crossed = other, strings.TrimSpace(m[2]), other != r.section
 			}
 		}
 		var ms *Milestone
@@ -890,16 +950,60 @@ func (p *parser) joinEstimates() {
 				}
 			}
 		}
-		switch {
-		case ms == nil:
-			p.warn(e.Line, "Estimate row %s on line %d matches no milestone of section %s; it is kept in the section's estimates only.", snippet(id), e.Line, sectionName(s))
-		case ms.Estimate != nil:
-			p.warn(e.Line, "Milestone %s of section %s already has an estimate (line %d); the row on line %d is kept in the section's estimates only. Is its milestone id a typo?", ms.ID, sectionName(s), ms.Estimate.Line, e.Line)
-		default:
+		if ms != nil {
+			named[ms] = true
+		}
+		targets = append(targets, target{row: r, s: s, id: id, ms: ms, crossed: crossed})
+	}
+	for _, t := range targets {
+		e, s, ms := t.row.est, t.s, t.ms
+		if ms != nil && ms.Estimate == nil {
 			ms.Estimate = e
 			ms.FootnoteRefs = appendUnique(ms.FootnoteRefs, e.FootnoteRefs...)
+			continue
 		}
+		// A mislabelled row: the milestone in the same place, if no row names it.
+		var guess *Milestone
+		if !t.crossed && milestoneIDRE.MatchString(t.id) && t.row.pos < len(s.Milestones) {
+			// Not a milestone whose id is itself repeated: which one is meant is unclear.
+			if g := s.Milestones[t.row.pos]; g.Estimate == nil && !named[g] && p.msIDs[msKey{s, lowerASCII(g.ID)}] == g && !g.GeneratedID {
+				guess = g
+			}
+		}
+		ord := ordinal(t.row.pos + 1)
+		switch {
+		case guess != nil && ms != nil:
+			p.warn(e.Line, "Estimate row %s on line %d repeats milestone %s of section %s (its row is on line %d); it is read as the row of %s, the %s milestone, which no row names, so its hours count. Correct the milestone id in the file.",
+				snippet(t.id), e.Line, ms.ID, sectionName(s), ms.Estimate.Line, guess.ID, ord)
+		case guess != nil:
+			p.warn(e.Line, "Estimate row %s on line %d matches no milestone of section %s; it is read as the row of %s, the %s milestone, which no row names, so its hours count. Correct the milestone id in the file.",
+				snippet(t.id), e.Line, sectionName(s), guess.ID, ord)
+		case ms == nil:
+			p.warn(e.Line, "Estimate row %s on line %d matches no milestone of section %s; it is kept in the section's estimates only.", snippet(t.id), e.Line, sectionName(s))
+			continue
+		default:
+			p.warn(e.Line, "Milestone %s of section %s already has an estimate (line %d); the row on line %d is kept in the section's estimates only. Is its milestone id a typo?", ms.ID, sectionName(s), ms.Estimate.Line, e.Line)
+			continue
+		}
+		guess.Estimate = e
+		e.ReadAs = guess.ID
+		guess.FootnoteRefs = appendUnique(guess.FootnoteRefs, e.FootnoteRefs...)
 	}
+}
+
+// ordinal is "1st", "2nd", "3rd", "4th"…
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
 }
 
 // resolveFootnotes copies the text of each referenced footnote onto the
@@ -984,11 +1088,17 @@ func (p *parser) finish() {
 		s.TotalHours = nonNil(s.TotalHours)
 		s.Costs = nonNil(s.Costs)
 		s.FreeEstimates = nonNil(s.FreeEstimates)
+		s.Prerequisites = nonNil(s.Prerequisites)
+		for _, pr := range s.Prerequisites {
+			pr.DependsOn = nonNil(pr.DependsOn)
+		}
 		s.Sections = nonNil(s.Sections)
 		for _, m := range s.Milestones {
 			m.Durations = extractDurations(m.Title)
+			m.Prerequisites = nonNil(prerequisiteClauses(m.Title))
 			m.Issues = nonNil(m.Issues)
 			m.DependsOn = nonNil(m.DependsOn)
+			m.After = nonNil(m.After)
 			m.FootnoteRefs = nonNil(m.FootnoteRefs)
 			m.Footnotes = nonNil(m.Footnotes)
 			m.Tasks = nonNil(m.Tasks)

@@ -193,9 +193,11 @@ func TestSeed000Details(t *testing.T) {
 		t.Errorf("3.1 M1 footnotes %q, want footnote 1 from its estimate row", m1.Footnotes)
 	}
 	wantRange(t, "3.1 M3 individual hours (4-5 tools x 2hrs each)", mustMilestone(t, s31, "M3").Estimate.IndividualHours, 8, 10)
-	if u := mustMilestone(t, s31, "M2").Estimate.Volunteers.Unit; u != "tools" {
-		t.Errorf("3.1 M2 volunteers unit %q, want tools", u)
+	// "4-5 tools" is not a count of volunteers: kept as text, unknown, warned.
+	if v := mustMilestone(t, s31, "M2").Estimate.Volunteers; v.Unit != "tools" || v.Known() || v.Text != "4-5 tools" {
+		t.Errorf("3.1 M2 volunteers %s, want unit tools, no numbers", showRange(v))
 	}
+	wantWarning(t, d, lineOf(t, src, "|  M2[^2]   |"), "counts tools, not volunteers")
 	if len(s31.TotalHours) != 1 {
 		t.Fatalf("3.1 total hours %+v", s31.TotalHours)
 	}
@@ -205,8 +207,24 @@ func TestSeed000Details(t *testing.T) {
 	}
 
 	s32 := mustSection(t, d, "3.2")
-	if got := strings.Join(s32.DependsOn, ","); got != "2.3,2.1,2.4" {
-		t.Errorf("3.2 depends on %s, want 2.3,2.1,2.4", got)
+	// The :x: marks, then the cross-references of its tasks: "Per [2.2M10]",
+	// "[2.2M6] and [3.3]()"; "Follow 3.2 M3-M5" is within 3.2 (M6 follows them).
+	if got := strings.Join(s32.DependsOn, ","); got != "2.3,2.1,2.4,2.2,3.3" {
+		t.Errorf("3.2 depends on %s, want 2.3,2.1,2.4,2.2,3.3", got)
+	}
+	if m6 := mustMilestone(t, s32, "M6"); strings.Join(m6.After, ",") != "M3,M4,M5" || len(m6.DependsOn) != 0 {
+		t.Errorf("3.2 M6 after %v depends on %v, want after M3,M4,M5 and no section", m6.After, m6.DependsOn)
+	}
+	if m1 := mustMilestone(t, s32, "M1"); strings.Join(m1.DependsOn, ",") != "2.2,2.3" {
+		t.Errorf("3.2 M1 depends on %v, want 2.2 (M10) and 2.3", m1.DependsOn)
+	}
+	for _, n := range []string{"3.4", "3.5"} {
+		if got := strings.Join(mustSection(t, d, n).DependsOn, ","); got != "3.6" {
+			t.Errorf("%s depends on %s, want 3.6 (the PgM of \"(3.6 below)\")", n, got)
+		}
+	}
+	if got := strings.Join(mustSection(t, d, "3.3").DependsOn, ","); got != "2.1,2.4,3.2" {
+		t.Errorf("3.3 depends on %s, want 2.1,2.4 and 3.2 ([3.2M6]())", got)
 	}
 	if len(s32.TotalHours) != 2 || s32.TotalHours[0].Stage != "Y1" || s32.TotalHours[1].Stage != "Y2" || s32.TotalHours[1].StageMarker != "onward" {
 		t.Errorf("3.2 totals %+v, want 68-83 Y1 and 56-68 Y2+", s32.TotalHours)
@@ -236,10 +254,26 @@ func TestSeed000Details(t *testing.T) {
 	if len(s34.Estimates) != 4 {
 		t.Errorf("3.4 keeps %d estimate rows, want all 4", len(s34.Estimates))
 	}
-	// The two rows that repeat M1 (lines 104 and 105) are warned about.
-	for _, row := range []int{104, 105} {
-		wantWarning(t, d, row, "already has an estimate")
+	// The two rows that repeat M1 (lines 104 and 105) are the rows of M3 and
+	// M4 (the milestones in their places, which no row names): their hours
+	// count, with a warning.
+	for i, id := range []string{"M3", "M4"} {
+		row := 104 + i
+		wantWarning(t, d, row, "is read as the row of "+id)
+		e := mustMilestone(t, s34, id).Estimate
+		if e == nil || e.Line != row || e.ReadAs != id || e.Milestone != "M1" {
+			t.Errorf("3.4 %s estimate %+v, want the row on line %d, read as %s", id, e, row, id)
+		}
 	}
+	wantRange(t, "3.4 M3 total hours", mustMilestone(t, s34, "M3").Estimate.TotalHours, 24, 24)
+	if h := mustMilestone(t, s34, "M4").Estimate.TotalHours; !h.PgMHours || *h.Min != 20 {
+		t.Errorf("3.4 M4 total hours %s, want 20 PgM", showRange(h))
+	}
+	// The document's arithmetic: rows and section totals that disagree.
+	wantWarning(t, d, 55, "2-4 volunteers × 2 hours each is 4-8 hours, but its Estimated Total Hours cell says 8-10")
+	wantWarning(t, d, 60, "4-5 volunteers × 5 hours each is 20-25 hours, but its Estimated Total Hours cell says 56-68")
+	wantWarning(t, d, 107, `Total hours "20-25" on line 107 do not match the estimate rows of section 3.4 (lines 102-105), which add up to 74-84 hours`)
+	wantWarning(t, d, 142, `Total hours "72-84" on line 142 do not match the estimate rows of section 3.6 (lines 139-141), which add up to 68-84 hours`)
 
 	s36 := mustSection(t, d, "3.6")
 	if len(s36.Costs) != 1 || *s36.Costs[0].Amount != 300000 || *s36.Costs[0].FTE != 1 || s36.Costs[0].Period != "year" || s36.Costs[0].Currency != "USD" {
@@ -248,8 +282,10 @@ func TestSeed000Details(t *testing.T) {
 	if len(d.Footnotes) != 3 {
 		t.Errorf("footnotes %+v, want 3", d.Footnotes)
 	}
-	if len(d.Warnings) != 2 {
-		t.Errorf("warnings %+v, want only the two repeated M1 rows", d.Warnings)
+	// The tools row, the two mislabelled rows and four sums that disagree;
+	// the totals of 3.1, 3.2 (per stage), 3.3 and 3.5 agree with their rows.
+	if len(d.Warnings) != 7 {
+		t.Errorf("warnings %+v, want 7", d.Warnings)
 	}
 }
 
@@ -285,7 +321,31 @@ func TestSeed004KeyStepsAndFreeEstimates(t *testing.T) {
 	if d3 := fe.Durations[3]; d3.Text != "2 months" || *d3.Days.Max != 60 {
 		t.Errorf("fourth duration %+v", d3)
 	}
+	// The prerequisite sentences of 1.2's key steps are prerequisites, not
+	// key steps (issue 15): four key steps remain.
+	s12 := mustSection(t, d, "1.2")
+	if len(s12.Milestones) != 4 || s12.Milestones[0].Title != "A slick sheet explaining services" {
+		t.Errorf("1.2 key steps %+v, want 4 starting with the slick sheet", s12.Milestones)
+	}
+	if len(s12.Prerequisites) != 2 || s12.Prerequisites[0].Line != lineOf(t, src, "Likely needs coordination") ||
+		s12.Prerequisites[1].Text != "Contingent on lists from Stream 2 & 3" {
+		t.Errorf("1.2 prerequisites %+v", s12.Prerequisites)
+	}
 	s13 := mustSection(t, d, "1.3")
+	if k3 := mustMilestone(t, s13, "K3"); len(k3.Prerequisites) != 1 || !strings.HasPrefix(k3.Prerequisites[0], "Needs the defined list of courses") {
+		t.Errorf("1.3 K3 prerequisites %q", k3.Prerequisites)
+	}
+	var spot *Duration
+	for _, fe := range s13.FreeEstimates {
+		for i, x := range fe.Durations {
+			if x.Text == "1 hr" {
+				spot = &fe.Durations[i]
+			}
+		}
+	}
+	if spot == nil || spot.TotalHours == nil || *spot.TotalHours.Min != 13 {
+		t.Errorf("1.3 \"about 1 hr of bi-weekly engagement spot-checks for 6 months\" = %+v, want 13 hours in all", spot)
+	}
 	if k1 := mustMilestone(t, s13, "K1"); len(k1.Durations) != 1 || *k1.Durations[0].Days.Min != 14 || *k1.Durations[0].Days.Max != 21 {
 		t.Errorf("1.3 K1 durations %+v, want 2-3 weeks", k1.Durations)
 	}
@@ -320,7 +380,7 @@ func TestConstructs(t *testing.T) {
 	}
 
 	s := mustSection(t, d, "5.1")
-	if got := strings.Join(s.DependsOn, ","); got != "2.1,2.3,4.4,1.2,3.3" {
+	if got := strings.Join(s.DependsOn, ","); got != "2.1,2.3,1.2,4.4,3.3" {
 		t.Errorf("5.1 depends on %s", got)
 	}
 	for _, dep := range s.Dependencies {

@@ -60,8 +60,21 @@ type Section struct {
 	TotalHours    []TotalHours    `json:"total_hours"`
 	Costs         []Cost          `json:"costs"`
 	FreeEstimates []*FreeEstimate `json:"free_estimates"`
+	// Prerequisites are the items of a milestone list that say what the work
+	// needs rather than what is to be done ("Likely needs coordination with
+	// the Outreach team", "Contingent on lists from Stream 2 & 3"); they are
+	// not milestones.
+	Prerequisites []*Prerequisite `json:"prerequisites"`
 
 	Sections []*Section `json:"sections"`
+}
+
+// Prerequisite is a condition the section's work waits on, as written, with
+// the sections it names.
+type Prerequisite struct {
+	Line      int      `json:"line"`
+	Text      string   `json:"text"`
+	DependsOn []string `json:"depends_on"`
 }
 
 // Link is a Markdown link from a section's header lines ("Section Meeting [Zoom](…)").
@@ -81,24 +94,33 @@ type Dependency struct {
 	// Milestone is the id of the milestone whose line (or task line) names the
 	// dependency; empty when the section text does.
 	Milestone string `json:"milestone,omitempty"`
+	// Milestones are the milestones of Section the mention names: "[2.2M10]"
+	// gives ["M10"], "3.2 M3-M5" gives ["M3", "M4", "M5"]; omitted when none.
+	Milestones []string `json:"milestones,omitempty"`
 }
 
 // Milestone is an "M1"-style milestone, or a step of a "Key Steps/Milestones"
 // list. Key steps have no id in the plan; they get "K1", "K2"… in order within
 // their section and GeneratedID is set.
 type Milestone struct {
-	ID           string     `json:"id"`
-	GeneratedID  bool       `json:"generated_id,omitempty"`
-	Title        string     `json:"title"`
-	Line         int        `json:"line"`
-	Done         bool       `json:"done"`
-	Checkbox     bool       `json:"checkbox"` // written with "[ ]" / "[x]"
-	Issues       []Issue    `json:"issues"`
-	DependsOn    []string   `json:"depends_on"`
-	Durations    []Duration `json:"durations"` // durations named in the title
-	FootnoteRefs []string   `json:"footnote_refs"`
-	Footnotes    []string   `json:"footnotes"` // texts of the referenced footnotes
-	Tasks        []*Task    `json:"tasks"`
+	ID          string   `json:"id"`
+	GeneratedID bool     `json:"generated_id,omitempty"`
+	Title       string   `json:"title"`
+	Line        int      `json:"line"`
+	Done        bool     `json:"done"`
+	Checkbox    bool     `json:"checkbox"` // written with "[ ]" / "[x]"
+	Issues      []Issue  `json:"issues"`
+	DependsOn   []string `json:"depends_on"`
+	// After lists the milestones of the same section this one refers to and
+	// follows ("Follow 3.2 M3-M5" under 3.2 M6 gives M3, M4, M5).
+	After     []string   `json:"after"`
+	Durations []Duration `json:"durations"` // durations named in the title
+	// Prerequisites are clauses of the title after the first that say what
+	// the milestone needs ("Training - Needs the defined list of courses").
+	Prerequisites []string `json:"prerequisites"`
+	FootnoteRefs  []string `json:"footnote_refs"`
+	Footnotes     []string `json:"footnotes"` // texts of the referenced footnotes
+	Tasks         []*Task  `json:"tasks"`
 	// Estimate is the first estimate-table row for this milestone, or null.
 	Estimate *Estimate `json:"estimate"`
 }
@@ -126,7 +148,11 @@ type Issue struct {
 
 // Estimate is one row of a "Time & Resource Estimate" table.
 type Estimate struct {
-	Milestone       string `json:"milestone"` // the id as the row writes it, without footnote marks
+	Milestone string `json:"milestone"` // the id as the row writes it, without footnote marks
+	// ReadAs is the milestone the row was joined to when its own id is a
+	// mislabel (it repeats a milestone that already has a row, or names none):
+	// the milestone in the same place that no row names. Empty otherwise.
+	ReadAs          string `json:"read_as,omitempty"`
 	Line            int    `json:"line"`
 	Volunteers      *Range `json:"volunteers"`
 	IndividualHours *Range `json:"individual_hours"`
@@ -150,7 +176,9 @@ type Estimate struct {
 // Program managers are counted apart from volunteers: "1PgM" is PgM 1 with
 // Min and Max null (no other volunteers are written), "4-5 + 1PgM" is 4..5
 // with PgM 1. In an hours column "5-10 PgM" is 5..10 hours with PgMHours set.
-// "4-5 tools x 2hrs each" multiplies to 8..10.
+// "4-5 tools x 2hrs each" multiplies to 8..10. A cell that counts something
+// else than people (volunteers column) or hours (hours columns), such as
+// "4-5 tools", has Unit set and Min and Max null: it is kept as text.
 type Range struct {
 	Min          *float64 `json:"min"`
 	Max          *float64 `json:"max"`
@@ -158,7 +186,7 @@ type Range struct {
 	Approx       bool     `json:"approx,omitempty"`
 	PgM          *float64 `json:"pgm,omitempty"`
 	PgMHours     bool     `json:"pgm_hours,omitempty"`
-	Unit         string   `json:"unit,omitempty"` // what is counted when it is not people or hours: "tools"
+	Unit         string   `json:"unit,omitempty"` // what is counted when it is not people or hours: "tools" (Min and Max are then null)
 	Text         string   `json:"text"`
 }
 
@@ -205,6 +233,15 @@ type Duration struct {
 	Days   *Range `json:"days"`
 	Hours  *Range `json:"hours"`
 	Phrase string `json:"phrase"`
+	// Per is what the hours are for each of, when the text says: "SIRT
+	// member" in "4 hrs per SIRT member", "week" in "2 hours a week".
+	Per string `json:"per,omitempty"`
+	// Recurs is how often, when the text says ("bi-weekly"); Over is the span
+	// named after it ("for 6 months"); TotalHours is then the hours over the
+	// whole span: "1 hr of bi-weekly spot-checks for 6 months" is 13.
+	Recurs     string `json:"recurs,omitempty"`
+	Over       string `json:"over,omitempty"`
+	TotalHours *Range `json:"total_hours,omitempty"`
 }
 
 // Footnote is a footnote definition, "[^1]: text".

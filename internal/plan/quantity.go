@@ -137,6 +137,17 @@ func parseRange(cell string, kind quantityKind) (r *Range, problem string) {
 		}
 		terms = append(terms, t)
 	}
+	// A count of something other than people (in a volunteers column) or
+	// hours (in an hours column), such as "4-5 tools", is kept as text.
+	for _, t := range terms {
+		if foreign := t.unit != "" && !t.isPgM() && (kind == volunteersColumn && !peopleUnits[t.unit] || kind == hoursColumn && !t.isHour()); foreign {
+			what := "volunteers"
+			if kind == hoursColumn {
+				what = "hours"
+			}
+			return &Range{Text: text, Unit: t.unit}, fmt.Sprintf("counts %s, not %s; it is kept as text (%q) and its number is not counted", t.unit, what, text)
+		}
+	}
 	var sum *term
 	for _, t := range terms {
 		if t.isPgM() && kind == volunteersColumn {
@@ -147,9 +158,6 @@ func parseRange(cell string, kind quantityKind) (r *Range, problem string) {
 		}
 		if t.isPgM() {
 			r.PgMHours = true
-		}
-		if !t.isPgM() && !t.isHour() && !peopleUnits[t.unit] && t.unit != "" {
-			r.Unit = t.unit
 		}
 		if sum == nil {
 			c := t
@@ -231,10 +239,13 @@ func parseStage(cell string) (stage, marker string, ok bool) {
 
 var (
 	durNum     = `\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve`
-	durationRE = regexp.MustCompile(`(?i)\b(` + durNum + `)(?:\s*(?:-|–|to)\s*(` + durNum + `))?\s*(hours?|hrs?|h|days?|weeks?|wks?|months?|mos?|years?|yrs?|meetings?)\b`)
+	durationRE = regexp.MustCompile(`(?i)\b(` + durNum + `)(?:\s*(?:-|–|to)\s*(` + durNum + `))?(?:\s*|-)((?:person|man|working|work)[\s-]*)?(hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|months?|mos?|years?|yrs?|meetings?)\b`)
 	wordNumber = map[string]float64{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 		"seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 	unitDays = map[string]float64{"day": 1, "week": 7, "month": 30, "year": 365}
+	// Working hours in a person-day, -week, -month and -year.
+	workHours  = map[string]float64{"day": 8, "week": 40, "month": 160, "year": 1920}
+	fullTimeRE = regexp.MustCompile(`(?i)^\s*(?:of\s+)?(?:full[\s-]?time|fte)\b`)
 )
 
 func durationUnit(s string) string {
@@ -246,6 +257,8 @@ func durationUnit(s string) string {
 		return "day"
 	case strings.HasPrefix(s, "w"):
 		return "week"
+	case strings.HasPrefix(s, "mi"):
+		return "minute"
 	case strings.HasPrefix(s, "mo"):
 		return "month"
 	case strings.HasPrefix(s, "me"):
@@ -269,7 +282,11 @@ func extractDurations(text string) []Duration {
 	out := []Duration{}
 	type span struct{ start, end int }
 	var spans []span
+	skipTo := 0
 	for _, l := range locs {
+		if l[0] < skipTo {
+			continue // the "a week" of "2 hours a week"
+		}
 		lo, ok1 := durationNumber(text[l[2]:l[3]])
 		hi, ok2 := lo, true
 		if l[4] >= 0 {
@@ -281,13 +298,23 @@ func extractDurations(text string) []Duration {
 		if hi < lo {
 			lo, hi = hi, lo
 		}
-		unit := durationUnit(text[l[6]:l[7]])
+		unit := durationUnit(text[l[8]:l[9]])
 		d := Duration{Text: text[l[0]:l[1]], Unit: unit, Amount: Range{Min: fptr(lo), Max: fptr(hi), Text: text[l[0]:l[1]]}}
 		if f, ok := unitDays[unit]; ok {
 			d.Days = &Range{Min: fptr(lo * f), Max: fptr(hi * f), Text: d.Text}
 		}
-		if unit == "hour" {
+		after := text[l[1]:]
+		switch f, work := workHours[unit]; {
+		case unit == "hour":
 			d.Hours = &Range{Min: fptr(lo), Max: fptr(hi), Text: d.Text}
+		case unit == "minute":
+			d.Hours = &Range{Min: fptr(lo / 60), Max: fptr(hi / 60), Text: d.Text}
+		case work && (l[6] >= 0 || fullTimeRE.MatchString(after)):
+			// "3 person-days", "2 weeks full-time": working time, 8 hours a day.
+			d.Hours = &Range{Min: fptr(lo * f), Max: fptr(hi * f), Text: d.Text}
+		}
+		if d.Hours != nil {
+			skipTo = readRate(&d, text, l[0], l[1])
 		}
 		out = append(out, d)
 		spans = append(spans, span{l[0], l[1]})

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -42,7 +43,11 @@ func TestParseRange(t *testing.T) {
 		{cell: "5-10 PgM", kind: hoursColumn, min: f(5), max: f(10), pgmHours: true},
 		{cell: "20 PgM", kind: hoursColumn, min: f(20), max: f(20), pgmHours: true},
 		{cell: "20hrs", kind: hoursColumn, min: f(20), max: f(20)},
-		{cell: "4-5 tools", min: f(4), max: f(5), unit: "tools"},
+		// A count of something else than people is kept as text (issue 15).
+		{cell: "4-5 tools", unit: "tools", problem: "counts tools, not volunteers"},
+		{cell: "3 meetings", kind: hoursColumn, unit: "meetings", problem: "counts meetings, not hours"},
+		{cell: "2 days", kind: hoursColumn, unit: "days", problem: "counts days, not hours"},
+		{cell: "4-5 volunteers + 1PgM", min: f(4), max: f(5), pgm: f(1)},
 		{cell: "4 volunteers", min: f(4), max: f(4)},
 		{cell: "4-5 tools x 2hrs each", kind: hoursColumn, min: f(8), max: f(10)},
 		{cell: "3 × 4", kind: hoursColumn, min: f(12), max: f(12)},
@@ -211,12 +216,33 @@ func TestExtractDependencies(t *testing.T) {
 		{"blocked by 3.3", "3.3:"},
 		{"contingent on section 2.2", "2.2:"},
 		{"Contingent on lists from Stream 2 & 3", ""},
-		{"Per [2.3](u) select candidates", ""},
-		{"Follow 3.2 M3-M5 periodically", ""},
+		// Cross-references in prose (issue 15).
+		{"Per [2.3](u) select candidates", "2.3:"},
+		{"Follow 3.2 M3-M5 periodically", "3.2:[M3 M4 M5]"},
+		{"Per [2.2M10](u) and [2.3](u) create draft", "2.2:[M10],2.3:"},
+		{"Per [2.2M6](u) and [3.3]() train initial cohort", "2.2:[M6],3.3:"},
+		{"Train OSS-SIRT PgM (3.6 below) in key metrics", "3.6:"},
+		{"as described in 1.4 above", "1.4:"},
+		{"Dependencies: 2.1, 2.3 and ✅ 2.4", "2.1:,2.3:,2.4:done"},
+		{"**Depends on**: [2.1](u), [2.3](u)", "2.1:,2.3:"},
+		{"Prerequisites - 1.1 Identify the problem space; 1.3 Assist maintainers", "1.1:,1.3:"},
+		{"requires 2.2 and sections 2.4, 2.5", "2.2:,2.4:,2.5:"},
+		{"see section 4.1 and 4.2", "4.1:,4.2:"},
+		{"after :x: [2.1](u), see 3.1M2", "2.1:open,3.1:[M2]"},
+		// Quantities are not sections.
+		{"needs 1.5 hours per week", ""},
+		{"Requires 2.5 FTE and 1.5 volunteers", ""},
+		{"see v1.2 of the guide", ""},
+		{"Dependencies: 2.5 hours of review", ""},
+		{"Per 4-5 tools", ""},
 	} {
 		var parts []string
 		for _, d := range extractDependencies(tc.in) {
-			parts = append(parts, d.section+":"+d.status)
+			part := d.section + ":" + d.status
+			if len(d.milestones) > 0 {
+				part += fmt.Sprint(d.milestones)
+			}
+			parts = append(parts, part)
 		}
 		if got := strings.Join(parts, ","); got != tc.want {
 			t.Errorf("extractDependencies(%q) = %s, want %s", tc.in, got, tc.want)

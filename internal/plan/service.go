@@ -324,6 +324,9 @@ type sectionEstimates struct {
 	TotalHours    []TotalHours    `json:"total_hours"`
 	Costs         []Cost          `json:"costs"`
 	FreeEstimates []*FreeEstimate `json:"free_estimates"`
+	// Prerequisites are kept with the estimates (in the section's
+	// estimates_json) so that no migration is needed.
+	Prerequisites []*Prerequisite `json:"prerequisites"`
 }
 
 func nullID(id int64) any {
@@ -335,7 +338,7 @@ func nullID(id int64) any {
 
 func (w *importWriter) writeSection(s *Section, parent int64) (int64, error) {
 	w.res.Total.Sections++
-	est, _ := json.Marshal(sectionEstimates{Rows: nonNil(s.Estimates), TotalHours: nonNil(s.TotalHours), Costs: nonNil(s.Costs), FreeEstimates: nonNil(s.FreeEstimates)})
+	est, _ := json.Marshal(sectionEstimates{Rows: nonNil(s.Estimates), TotalHours: nonNil(s.TotalHours), Costs: nonNil(s.Costs), FreeEstimates: nonNil(s.FreeEstimates), Prerequisites: nonNil(s.Prerequisites)})
 	args := []any{nullID(parent), s.Number, s.Title, s.Level, s.Line, w.next(), s.Lead, jsonText(nonNil(s.Team)), s.Meeting, s.Tracking, s.Text,
 		jsonText(nonNil(s.Links)), jsonText(nonNil(s.DependsOn)), jsonText(nonNil(s.Footnotes)), string(est), w.now}
 	var id int64

@@ -280,6 +280,7 @@ func (s *Service) load(ctx context.Context, q db.Querier, _ bool) (*tracked, err
 		s.Links = nonNilSlice(decodeJSON[[]Link](links))
 		s.Footnotes = nonNilSlice(decodeJSON[[]string](notes))
 		s.Estimates = decodeJSON[sectionEstimates](est)
+		s.Estimates.Prerequisites = nonNil(s.Estimates.Prerequisites)
 		s.Milestones, s.Tasks, s.Sections, s.Dependencies = []*TrackedMilestone{}, []*TrackedTask{}, []*TrackedSection{}, []DependencyState{}
 		t.sections[s.ID] = s
 		order = append(order, s)
