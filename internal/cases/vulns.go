@@ -52,17 +52,17 @@ var Justifications = []string{"component_not_present", "vulnerable_code_not_pres
 
 // Status is one party's status for one vulnerability.
 type PartyStatus struct {
-	ParticipantID int64      `json:"participant_id"`
-	Party         string     `json:"party"`
-	Status        string     `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
-	Justification string     `json:"justification,omitempty"`
-	Statement     string     `json:"statement,omitempty"`
+	ParticipantID int64  `json:"participant_id"`
+	Party         string `json:"party"`
+	Status        string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
+	Justification string `json:"justification,omitempty"`
+	Statement     string `json:"statement,omitempty"`
 	// StatementPublic: the party lets the other parties read the statement before the
 	// case is public.
 	StatementPublic bool       `json:"statement_public"`
-	By            string     `json:"by,omitempty"`
-	CreatedAt     *time.Time `json:"created_at,omitempty"`
-	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+	By              string     `json:"by,omitempty"`
+	CreatedAt       *time.Time `json:"created_at,omitempty"`
+	UpdatedAt       *time.Time `json:"updated_at,omitempty"`
 }
 
 // NewVulnerability adds a vulnerability to a case.
@@ -226,11 +226,11 @@ func (s *Service) vulns(ctx context.Context, q db.Querier, caseID int64, ps []*P
 
 // StatusInput is a party's statement about one vulnerability.
 type StatusInput struct {
-	Status        string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
-	Justification string `json:"justification,omitempty" enum:"component_not_present,vulnerable_code_not_present,vulnerable_code_not_in_execute_path,vulnerable_code_cannot_be_controlled_by_adversary,inline_mitigations_already_exist," doc:"Required with not_affected (VEX)."`
-	Statement     string `json:"statement,omitempty" maxLength:"20000" doc:"The party's statement; required with disputed (the reason)."`
-	ParticipantID int64  `json:"participant_id,omitempty" doc:"Coordinators: record this participant's status on their behalf."`
-	StatementPublic bool `json:"statement_public,omitempty" doc:"Let the other parties read the justification and statement now (default: the team only until the case is public)."`
+	Status          string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
+	Justification   string `json:"justification,omitempty" enum:"component_not_present,vulnerable_code_not_present,vulnerable_code_not_in_execute_path,vulnerable_code_cannot_be_controlled_by_adversary,inline_mitigations_already_exist," doc:"Required with not_affected (VEX)."`
+	Statement       string `json:"statement,omitempty" maxLength:"20000" doc:"The party's statement; required with disputed (the reason)."`
+	ParticipantID   int64  `json:"participant_id,omitempty" doc:"Coordinators: record this participant's status on their behalf."`
+	StatementPublic bool   `json:"statement_public,omitempty" doc:"Let the other parties read the justification and statement now (default: the team only until the case is public)."`
 }
 
 func (in *StatusInput) normalize() error {
