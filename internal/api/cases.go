@@ -279,8 +279,9 @@ func (x *API) registerCases() {
 		Package string `path:"package" doc:"The package's id."`
 	}
 	type pkgUpdateIn struct {
-		pkgPath
-		Body cases.NewAffectedPackage
+		ID      string `path:"id"`
+		Package string `path:"package" doc:"The package's id."`
+		Body    cases.NewAffectedPackage
 	}
 	huma.Register(h, reg(huma.Operation{OperationID: "update-case-package", Method: http.MethodPut, Path: Prefix + "/cases/{id}/packages/{package}",
 		Summary: "Replace an affected package (coordinators)", Description: "Audited: the event keeps the package before and after."}),
