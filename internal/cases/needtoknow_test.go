@@ -319,7 +319,7 @@ func TestRemoveParticipant(t *testing.T) {
 		b := p.ta.Browser()
 		b.SignIn(p.da)
 		p.ta.API("GET", "/api/v1/cases/"+p.id, tok, nil).Want(t, 200)
-		b.Get("/cases/" + p.id).Want(t, 200)
+		b.Get("/cases/"+p.id).Want(t, 200)
 		if err := cs.RemoveParticipant(ctx, p.owner.Actor(), p.id, p.pDA.ID, "x"); !errors.Is(err, authz.ErrForbidden) {
 			t.Fatalf("owner removes a party: %v, want forbidden", err)
 		}
@@ -329,7 +329,7 @@ func TestRemoveParticipant(t *testing.T) {
 		p.ta.API("DELETE", "/api/v1/cases/"+p.id+"/participants/"+itoa(p.pDA.ID)+"?reason=left+the+distribution", p.ta.Token(p.resp), nil).Want(t, 204)
 		p.ta.API("GET", "/api/v1/cases/"+p.id, tok, nil).Want(t, 404)
 		p.ta.API("GET", "/api/v1/cases/"+p.id+"/posts", tok, nil).Want(t, 404)
-		b.Get("/cases/" + p.id).Want(t, 404)
+		b.Get("/cases/"+p.id).Want(t, 404)
 		var out struct{ Items []cases.Case }
 		p.ta.API("GET", "/api/v1/cases", tok, nil).Want(t, 200).JSON(t, &out)
 		if len(out.Items) != 0 {
