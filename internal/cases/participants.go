@@ -31,6 +31,9 @@ type Participant struct {
 	HasKey       bool       `json:"has_pgp_key"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// Limited marks another party shown by organisation and role only (the case's terms
+	// let the caller's role see the other parties).
+	Limited bool `json:"limited,omitempty" doc:"Another party, shown to you by organisation and role only."`
 
 	pgpKey       string
 	replyToken   string
@@ -432,7 +435,7 @@ func (v *viewer) redact(c *Case) {
 		case !v.other(p):
 			ps = append(ps, p)
 		case v.visible(p):
-			ps = append(ps, &Participant{ID: p.ID, Organisation: p.Organisation, Role: p.Role, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt})
+			ps = append(ps, &Participant{ID: p.ID, Organisation: p.Organisation, Role: p.Role, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Limited: true})
 		}
 	}
 	c.Participants = ps
