@@ -139,7 +139,7 @@ func TestConfidentialityBetweenParties(t *testing.T) {
 		// The case page says no more than the API.
 		br := p.ta.Browser()
 		br.SignIn(p.da)
-		page := string(br.Get("/cases/" + p.id).Want(t, 200).Body)
+		page := string(br.Get("/cases/"+p.id).Want(t, 200).Body)
 		for _, secret := range []string{p.owner.Email, p.db.Email, "contact@contact.example", "Distro B", "OWNER-PRIVATE-TRACKING", "OWNER-PRIVATE-STATEMENT"} {
 			if strings.Contains(page, secret) {
 				t.Errorf("downstream A's case page shows %q", secret)
@@ -201,7 +201,7 @@ func TestConfidentialityBetweenParties(t *testing.T) {
 			t.Fatal(err)
 		}
 		da = p.json(t, p.da)
-		page = string(br.Get("/cases/" + p.id).Want(t, 200).Body)
+		page = string(br.Get("/cases/"+p.id).Want(t, 200).Body)
 		if !strings.Contains(page, "Wsock Maintainers") || strings.Contains(page, p.owner.Email) || strings.Contains(page, "OWNER-PRIVATE-STATEMENT") {
 			t.Errorf("downstream A's page with parties visible: owner's organisation shown, never their address or private statement")
 		}
