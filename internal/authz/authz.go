@@ -479,8 +479,8 @@ func PartySeesEvent(m *Membership, e CaseEvent) bool {
 	if !m.ReadIn && m.Role.NeedsReadIn() {
 		return false
 	}
-	if teamOnlyEvents[e.Action] {
-		return false
+	if teamOnlyEvents[e.Action] || !(strings.HasPrefix(e.Action, "case.") || strings.HasPrefix(e.Action, "advisory.")) {
+		return false // and the log's other events are the team's own business
 	}
 	if e.Party == 0 || e.Party == m.ParticipantID {
 		return true

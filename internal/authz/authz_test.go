@@ -458,6 +458,9 @@ func TestCanSeeEvent(t *testing.T) {
 		{"owner sees another party join", member, readInOwner, authz.CaseEvent{Action: "case.participant.added", Party: other}, true},
 		{"downstream does not see another party join", member, readInDown, authz.CaseEvent{Action: "case.participant.added", Party: other}, false},
 		{"party sees the embargo", member, readInDown, authz.CaseEvent{Action: "case.embargo.accept", Party: other}, true},
+		{"party sees the case's advisory work", member, readInDown, authz.CaseEvent{Action: "advisory.created"}, true},
+		{"party never sees the team's other events", member, readInDown, authz.CaseEvent{Action: "report.triaged"}, false},
+		{"coordinator sees another party's status", member, &authz.Membership{Role: authz.CaseCoordinator, ParticipantID: me}, authz.CaseEvent{Action: "case.status", Party: other}, true},
 	}
 	for _, c := range cases {
 		got := authz.CanSeeEvent(c.a, authz.Case{Embargoed: true, Member: c.m}, c.ev)
