@@ -274,6 +274,72 @@ func (x *API) registerCases() {
 			return &pkgOut{Body: p}, nil
 		})
 
+	type pkgPath struct {
+		ID      string `path:"id"`
+		Package string `path:"package" doc:"The package's id."`
+	}
+	type pkgUpdateIn struct {
+		ID      string `path:"id"`
+		Package string `path:"package" doc:"The package's id."`
+		Body    cases.NewAffectedPackage
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "update-case-package", Method: http.MethodPut, Path: Prefix + "/cases/{id}/packages/{package}",
+		Summary: "Replace an affected package (coordinators)", Description: "Audited: the event keeps the package before and after."}),
+		func(ctx context.Context, in *pkgUpdateIn) (*pkgOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := parseID(in.Package, "package")
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.UpdatePackage(ctx, a, in.ID, id, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &pkgOut{Body: p}, nil
+		})
+	huma.Register(h, reg(huma.Operation{OperationID: "remove-case-package", Method: http.MethodDelete, Path: Prefix + "/cases/{id}/packages/{package}",
+		Summary: "Remove an affected package (coordinators)", DefaultStatus: http.StatusNoContent, Description: "Audited: the event keeps the removed package."}),
+		func(ctx context.Context, in *pkgPath) (*struct{}, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := parseID(in.Package, "package")
+			if err != nil {
+				return nil, err
+			}
+			if err := svc.RemovePackage(ctx, a, in.ID, id); err != nil {
+				return nil, Problem(err)
+			}
+			return nil, nil
+		})
+
+	type removeIn struct {
+		ID          string `path:"id"`
+		Participant string `path:"participant" doc:"The participant's id."`
+		Reason      string `query:"reason" maxLength:"2000" doc:"Why, for the audit trail."`
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "remove-case-participant", Method: http.MethodDelete, Path: Prefix + "/cases/{id}/participants/{participant}",
+		Summary: "Remove a participant (coordinators)", DefaultStatus: http.StatusNoContent,
+		Description: "Their access ends in the same transaction: their next read of the case is a 404, their mail and their organisation's webhooks stop. Audited with the reason; their posts and answers stay on record."}),
+		func(ctx context.Context, in *removeIn) (*struct{}, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			pid, err := parseID(in.Participant, "participant")
+			if err != nil {
+				return nil, err
+			}
+			if err := svc.RemoveParticipant(ctx, a, in.ID, pid, in.Reason); err != nil {
+				return nil, Problem(err)
+			}
+			return nil, nil
+		})
+
 	type postsOut struct{ Body []cases.CasePost }
 	huma.Register(h, reg(huma.Operation{OperationID: "list-case-posts", Method: http.MethodGet, Path: Prefix + "/cases/{id}/posts",
 		Summary: "The discussion you may read: shared, your private thread, internal notes for the team"}),

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/oss-sirt/sirt/internal/db"
 )
@@ -173,6 +174,11 @@ func (r CaseRole) NeedsReadIn() bool { return r != CaseCoordinator && r != CaseF
 type Membership struct {
 	Role   CaseRole
 	ReadIn bool // accepted the confidentiality terms
+	// ParticipantID is the participant's row on the case: events about it are theirs.
+	ParticipantID int64
+	// SeesParties: the case's terms let this role see the other parties (by
+	// organisation name only).
+	SeesParties bool
 }
 
 // Report is what the policy needs to know of a report.
@@ -327,11 +333,17 @@ func canAdvisory(a Actor, action Action, adv Advisory) error {
 	staff := a.Role == RoleResponder || a.Role == RoleAdmin
 	switch action {
 	case ReadAdvisory:
-		if staff || a.Role == RolePgM {
-			return nil
-		}
+		// An unpublished advisory of a case is case content: exactly those who may read
+		// the case's content read it (not a programme manager who only sees metadata).
+		// Anyone else may not know it exists, whatever they know of the case.
 		if adv.Case != nil {
-			return canCase(a, ReadCase, *adv.Case)
+			if canCase(a, ReadCase, *adv.Case) == nil {
+				return nil
+			}
+			return ErrNotFound
+		}
+		if staff || a.Role == RolePgM {
+			return nil // an imported draft belongs to no case
 		}
 		return ErrNotFound
 	case EditAdvisory:
@@ -379,7 +391,7 @@ func Scope(a Actor, kind Kind) db.Filter {
 		return db.None
 	}
 	responder := a.Role == RoleResponder || a.Role == RoleAdmin
-	member := "SELECT case_id FROM case_members WHERE user_id = ?"
+	member := "SELECT case_id FROM case_members WHERE user_id = ? AND removed_at IS NULL"
 	readIn := member + " AND (read_in_at IS NOT NULL OR case_role IN ('coordinator', 'finder'))"
 	switch kind {
 	case KindCase:
@@ -406,10 +418,75 @@ func Scope(a Actor, kind Kind) db.Filter {
 		}
 		return db.Filter{SQL: "case_id IN (" + readIn + ")", Args: []any{a.UserID}}
 	case KindAdvisory:
-		if responder || a.Role == RolePgM {
+		if responder {
 			return db.Filter{}
+		}
+		if a.Role == RolePgM {
+			return db.Filter{SQL: "published_at IS NOT NULL OR case_id IS NULL OR case_id IN (" + readIn + ")", Args: []any{a.UserID}}
 		}
 		return db.Filter{SQL: "published_at IS NOT NULL OR case_id IN (" + readIn + ")", Args: []any{a.UserID}}
 	}
 	return db.None
+}
+
+// CaseEvent is what the policy needs to know of an event of a case.
+type CaseEvent struct {
+	Action string
+	// Party is the participant the event is about (their private thread, their own
+	// record, status or answer); 0 when it is about the case as a whole.
+	Party int64
+}
+
+// teamOnlyEvents are never shown outside the team: internal notes and admins' audited
+// reads.
+var teamOnlyEvents = map[string]bool{"case.post.internal": true, "case.content_read": true}
+
+// partyVisibleEvents are the events about another party a participant may see when the
+// case's terms let their role see the other parties (what they learn is that party's
+// organisation and role).
+var partyVisibleEvents = map[string]bool{"case.participant.added": true, "case.participant.read_in": true, "case.participant.removed": true}
+
+// CanSeeEvent is the one event-visibility rule: whether actor may learn that event e of
+// case c happened. Timelines, the updated_since cursor and organisations' webhooks all
+// ask it, so none of them signals activity the actor cannot read. The team (responders,
+// admins, the case's coordinators) sees every event of a case it may read; a
+// participant sees the events of the case as a whole once read in, their own, and
+// other parties' joining and leaving only when the terms let their role see the other
+// parties; internal notes and other parties' private threads, records and statuses
+// never.
+func CanSeeEvent(a Actor, c Case, e CaseEvent) bool {
+	if a.IsSystem() {
+		return true
+	}
+	if Can(a, ReadCase, c) != nil {
+		return false
+	}
+	if Can(a, ReadInternal, c) == nil {
+		return true
+	}
+	return PartySeesEvent(c.Member, e)
+}
+
+// PartySeesEvent is CanSeeEvent for a participant outside the team, also one without an
+// account (an email contact, an organisation's webhook).
+func PartySeesEvent(m *Membership, e CaseEvent) bool {
+	if m == nil {
+		return false
+	}
+	if m.Role == CaseCoordinator {
+		return true
+	}
+	if !m.ReadIn && m.Role.NeedsReadIn() {
+		return false
+	}
+	if teamOnlyEvents[e.Action] || !(strings.HasPrefix(e.Action, "case.") || strings.HasPrefix(e.Action, "advisory.")) {
+		return false // and the log's other events are the team's own business
+	}
+	if e.Party == 0 || e.Party == m.ParticipantID {
+		return true
+	}
+	if strings.HasPrefix(e.Action, "case.embargo.") {
+		return true // the embargo is the whole case's; who answered is shown as the viewer may see them
+	}
+	return m.SeesParties && partyVisibleEvents[e.Action]
 }

@@ -64,6 +64,7 @@ type Case struct {
 	Vulnerabilities []*Vulnerability   `json:"vulnerabilities,omitempty"`
 	Packages        []*AffectedPackage `json:"packages,omitempty"`
 	Tasks           []*CaseTask        `json:"tasks,omitempty"`
+	PartiesVisible  []string           `json:"parties_visible,omitempty" doc:"The case roles that see the other parties (by organisation name only); coordinators always do."`
 	CreatedAt       time.Time          `json:"created_at"`
 	UpdatedAt       time.Time          `json:"updated_at"`
 	ClosedAt        *time.Time         `json:"closed_at,omitempty"`
@@ -123,6 +124,7 @@ type Consent struct {
 	Party         string     `json:"party"`
 	ParticipantID int64      `json:"participant_id,omitempty"`
 	Answer        Answer     `json:"answer" enum:"accepted,rejected,countered,no_answer"`
+	Required      bool       `json:"required" doc:"Whether the embargo waits for this party. A party that is not required may still answer; the answer is shown."`
 	By            string     `json:"by,omitempty"`
 	At            *time.Time `json:"at,omitempty"`
 	Date          *time.Time `json:"public_date,omitempty"`
@@ -204,7 +206,7 @@ func (s *Service) URL(c *Case) string { return s.cfg.BaseURL + "/cases/" + c.Pub
 
 const caseColumns = `id, public_id, report_id, title, summary, details, project, phase, tlp, terms, em_state, em_round,
 	proposed_date, proposed_by, public_date, vendor_aware_at, fix_ready_at, fix_deployed_at, public_aware_at, exploit_public_at,
-	attacks_observed_at, reply_token, created_at, updated_at, closed_at`
+	attacks_observed_at, reply_token, created_at, updated_at, closed_at, parties_visible`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -212,10 +214,11 @@ func scanCase(sc scanner) (*Case, error) {
 	c := &Case{Facts: &FactsView{}, Embargo: &Embargo{}}
 	var em string
 	var proposed, pd *time.Time
+	var visible string
 	f := c.Facts
 	err := sc.Scan(&c.ID, &c.PublicID, &c.reportRowID, &c.Title, &c.Summary, &c.Details, &c.Project, &c.Phase, &c.TLP, &c.Terms,
 		&em, &c.Embargo.Round, &proposed, &c.Embargo.ProposedBy, &pd, &f.VendorAware, &f.FixReady, &f.FixDeployed, &f.PublicAware,
-		&f.ExploitPublic, &f.AttacksObserved, &c.replyToken, &c.CreatedAt, &c.UpdatedAt, &c.ClosedAt)
+		&f.ExploitPublic, &f.AttacksObserved, &c.replyToken, &c.CreatedAt, &c.UpdatedAt, &c.ClosedAt, &visible)
 	if err != nil {
 		if db.NotFound(err) {
 			return nil, db.ErrNotFound
@@ -223,6 +226,7 @@ func scanCase(sc scanner) (*Case, error) {
 		return nil, fmt.Errorf("cases: read case: %w", err)
 	}
 	c.Embargo.State = EMState(em)
+	c.PartiesVisible = splitRoles(visible)
 	c.Embargo.ProposedDate, c.Embargo.PublicDate = utcPtr(proposed), utcPtr(pd)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	c.state = State{EM: c.Embargo.State, Round: c.Embargo.Round, Facts: FactSet{}}
@@ -279,7 +283,7 @@ func (s *Service) membership(ctx context.Context, q db.Querier, caseID int64, ac
 	if actor.UserID == 0 {
 		return nil, nil
 	}
-	p, err := scanParticipant(q.QueryRow(ctx, "SELECT "+memberColumns+" FROM case_members WHERE case_id = ? AND user_id = ? ORDER BY id LIMIT 1", caseID, actor.UserID))
+	p, err := scanParticipant(q.QueryRow(ctx, "SELECT "+memberColumns+" FROM case_members WHERE case_id = ? AND user_id = ? AND removed_at IS NULL ORDER BY id LIMIT 1", caseID, actor.UserID))
 	if db.NotFound(err) {
 		return nil, nil
 	}
@@ -314,7 +318,7 @@ func (s *Service) openCase(ctx context.Context, q db.Querier, actor authz.Actor,
 	}
 	a := access{c: c, me: me, az: authz.Case{Embargoed: c.TLP != "CLEAR"}}
 	if me != nil {
-		a.az.Member = &authz.Membership{Role: authz.CaseRole(me.Role), ReadIn: me.ReadInAt != nil}
+		a.az.Member = c.membershipOf(me)
 	}
 	if err := a.can(actor, authz.ReadCaseMeta); err != nil {
 		return a, db.ErrNotFound
@@ -340,17 +344,45 @@ func (s *Service) Case(ctx context.Context, q db.Querier, actor authz.Actor, cas
 	return a.az, nil
 }
 
-// appendEvent adds a case event and fans it out to the webhooks of the organisations
-// read into the case.
+// appendEvent adds a case event, moves the updated_since cursor of every participant
+// who may see it (authz.PartySeesEvent), and fans it out to the webhooks of the
+// organisations with a participant who may see it.
 func (s *Service) appendEvent(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, action string, before, after any) error {
 	ev, err := s.events.Append(ctx, q, actor, events.Entry{Action: action, Subject: c.Ref(), CaseID: c.ID, Before: before, After: after})
 	if err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, "UPDATE cases SET updated_at = ? WHERE id = ?", s.clock.Now(), c.ID); err != nil {
+	now := s.clock.Now()
+	if _, err := q.Exec(ctx, "UPDATE cases SET updated_at = ? WHERE id = ?", now, c.ID); err != nil {
 		return err
 	}
-	return s.webhookFanout(ctx, q, c, ev)
+	ps, err := s.participants(ctx, q, c.ID)
+	if err != nil {
+		return err
+	}
+	var seeing []*Participant
+	for _, p := range ps {
+		if authz.PartySeesEvent(c.membershipOf(p), caseEvent(ev)) {
+			seeing = append(seeing, p)
+			if _, err := q.Exec(ctx, "UPDATE case_members SET activity_at = ? WHERE id = ?", now, p.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return s.webhookFanout(ctx, q, c, ev, seeing)
+}
+
+// DefaultPartiesVisible are the roles that see the other parties of a new case.
+var DefaultPartiesVisible = []string{string(authz.CaseOwner), string(authz.CaseCollaborator), string(authz.CaseFinder)}
+
+func splitRoles(s string) []string {
+	out := []string{}
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func nullUser(a authz.Actor) any {

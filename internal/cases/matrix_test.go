@@ -62,6 +62,9 @@ var apiRows = map[string]row{
 	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 404, 403, 403, 403, 201, 201, 404},
 	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/packages":                      {401, 404, 403, 403, 403, 201, 201, 404},
+	"PUT /api/v1/cases/{id}/packages/{package}":             {401, 404, 403, 403, 403, 200, 200, 404},
+	"DELETE /api/v1/cases/{id}/packages/{package}":          {401, 404, 403, 403, 403, 204, 204, 404},
+	"DELETE /api/v1/cases/{id}/participants/{participant}":  {401, 404, 403, 403, 403, 204, 204, 404},
 	"GET /api/v1/cases/{id}/posts":                          {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/posts":                         {401, 404, 403, 201, 201, 201, 201, 404},
 	"POST /api/v1/cases/{id}/tasks":                         {401, 404, 403, 403, 403, 201, 201, 404},
@@ -78,24 +81,26 @@ var apiRows = map[string]row{
 // htmlRows is keyed by the ServeMux pattern of web/cases.go.
 var htmlRows = map[string]row{
 	//                                                  anon out  own  col  fnd  rsp  adm  pgm
-	"GET /cases":                          {303, 200, 200, 200, 200, 200, 200, 200},
-	"POST /cases":                         {303, 303, 303, 303, 303, 303, 303, 403},
-	"GET /cases/{id}":                     {303, 404, 200, 200, 200, 200, 200, 200},
-	"POST /cases/{id}/read-in":            {303, 404, 303, 303, 303, 409, 409, 404},
-	"POST /cases/{id}/participants":       {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/participants/{pid}": {303, 404, 403, 303, 303, 303, 303, 404},
-	"POST /cases/{id}/embargo":            {303, 404, 403, 303, 303, 303, 303, 404},
-	"POST /cases/{id}/facts":              {303, 404, 403, 303, 303, 303, 303, 404},
-	"POST /cases/{id}/break":              {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/posts":              {303, 404, 403, 303, 303, 303, 303, 404},
-	"POST /cases/{id}/vulnerabilities":    {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/status":             {303, 404, 403, 303, 303, 303, 303, 404},
-	"POST /cases/{id}/packages":           {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/tasks":              {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/tasks/{task}":       {303, 404, 403, 403, 403, 303, 303, 404},
-	"POST /cases/{id}/files":              {303, 404, 403, 422, 422, 422, 422, 404},
-	"GET /cases/{id}/files/{file}":        {303, 404, 403, 200, 200, 200, 200, 404},
-	"GET /cases/{id}/export/{format}":     {303, 404, 403, 200, 200, 200, 200, 404},
+	"GET /cases":                                 {303, 200, 200, 200, 200, 200, 200, 200},
+	"POST /cases":                                {303, 303, 303, 303, 303, 303, 303, 403},
+	"GET /cases/{id}":                            {303, 404, 200, 200, 200, 200, 200, 200},
+	"POST /cases/{id}/read-in":                   {303, 404, 303, 303, 303, 409, 409, 404},
+	"POST /cases/{id}/participants":              {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/participants/{pid}":        {303, 404, 403, 303, 303, 303, 303, 404},
+	"POST /cases/{id}/embargo":                   {303, 404, 403, 303, 303, 303, 303, 404},
+	"POST /cases/{id}/facts":                     {303, 404, 403, 303, 303, 303, 303, 404},
+	"POST /cases/{id}/break":                     {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/posts":                     {303, 404, 403, 303, 303, 303, 303, 404},
+	"POST /cases/{id}/vulnerabilities":           {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/status":                    {303, 404, 403, 303, 303, 303, 303, 404},
+	"POST /cases/{id}/packages":                  {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/packages/{pkg}/remove":     {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/participants/{pid}/remove": {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/tasks":                     {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/tasks/{task}":              {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/files":                     {303, 404, 403, 422, 422, 422, 422, 404},
+	"GET /cases/{id}/files/{file}":               {303, 404, 403, 200, 200, 200, 200, 404},
+	"GET /cases/{id}/export/{format}":            {303, 404, 403, 200, 200, 200, 200, 404},
 }
 
 type matrix struct {
@@ -109,7 +114,7 @@ type matrix struct {
 type cell struct {
 	id                         string
 	owner, collab, finder, tsk int64
-	file                       int64
+	file, pkg                  int64
 }
 
 func newMatrix(t *testing.T, d *db.DB) *matrix {
@@ -139,6 +144,7 @@ func (m *matrix) newCell(t *testing.T) cell {
 	}
 	var out cell
 	out.id = c.PublicID
+	out.pkg = c.Packages[0].ID
 	for _, p := range c.Participants {
 		if p.Role == "finder" {
 			out.finder = p.ID
@@ -180,7 +186,8 @@ func (c cell) self(w who) int64 {
 
 func (c cell) fill(path string, w who) string {
 	r := strings.NewReplacer("{id}", c.id, "{participant}", strconv.FormatInt(c.self(w), 10), "{pid}", strconv.FormatInt(c.self(w), 10),
-		"{task}", strconv.FormatInt(c.tsk, 10), "{vuln}", "V1", "{format}", "osv", "{file}", strconv.FormatInt(c.file, 10))
+		"{task}", strconv.FormatInt(c.tsk, 10), "{vuln}", "V1", "{format}", "osv", "{file}", strconv.FormatInt(c.file, 10),
+		"{package}", strconv.FormatInt(c.pkg, 10), "{pkg}", strconv.FormatInt(c.pkg, 10))
 	return r.Replace(path)
 }
 
@@ -217,6 +224,8 @@ func apiBody(route string, c cell, w who, n int) any {
 		return map[string]any{"ecosystem": "Go", "name": "example.org/other", "purl": "pkg:golang/example.org/other"}
 	case "POST /api/v1/cases/{id}/posts":
 		return map[string]any{"body": "hello"}
+	case "PUT /api/v1/cases/{id}/packages/{package}":
+		return map[string]any{"ecosystem": "Go", "name": "example.org/wsock", "versions": []string{"1.4.0", "1.4.1"}}
 	case "POST /api/v1/cases/{id}/tasks":
 		return map[string]any{"title": "Check the backport"}
 	case "PATCH /api/v1/cases/{id}/tasks/{task}":

@@ -100,7 +100,7 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 		}
 		c = &Case{PublicID: pid, Title: in.Title, Summary: in.Summary, Details: in.Details, Project: in.Project, Phase: "triage", TLP: "RED",
 			Terms: in.Terms, CreatedAt: now, UpdatedAt: now, replyToken: mail.NewToken(), ReportID: in.ReportID,
-			Embargo: &Embargo{State: EMNone}, Facts: &FactsView{}, state: State{EM: EMNone, Facts: FactSet{}}}
+			Embargo: &Embargo{State: EMNone}, Facts: &FactsView{}, state: State{EM: EMNone, Facts: FactSet{}}, PartiesVisible: DefaultPartiesVisible}
 		if rep != nil {
 			c.ReportID = rep.PublicID
 			c.Phase = "validate"
@@ -218,6 +218,9 @@ func (s *Service) Get(ctx context.Context, actor authz.Actor, ref string) (*Case
 	c := a.c
 	if a.me != nil {
 		c.Role, c.MyParticipant = a.me.Role, a.me.ID
+		if a.can(actor, authz.ReadInternal) != nil {
+			c.UpdatedAt = a.me.activity()
+		}
 	}
 	if err := a.can(actor, authz.ReadCase); err != nil {
 		return metaOnly(c, a.me != nil && !a.me.SeesContent()), nil
@@ -226,16 +229,29 @@ func (s *Service) Get(ctx context.Context, actor authz.Actor, ref string) (*Case
 	if err := s.fill(ctx, q, c); err != nil {
 		return nil, err
 	}
-	if actor.Role == authz.RoleAdmin && a.me == nil {
-		// Admins may read any case; each such read is an audited event.
-		if err := s.db.InTx(ctx, func(q db.Querier) error {
-			_, err := s.events.Append(ctx, q, actor, eventEntry(c, "case.content_read", nil))
-			return err
-		}); err != nil {
-			return nil, err
-		}
+	v, err := s.viewerFor(ctx, q, actor, a)
+	if err != nil {
+		return nil, err
+	}
+	if !v.team {
+		v.redact(c)
+		c.UpdatedAt = a.me.activity()
+	}
+	// Admins may read any case, and the operator's CLI too; each such read is an
+	// audited event.
+	if err := s.auditRead(ctx, actor, a, "case"); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// activity is when the participant last had something to see: their updated_since
+// cursor (events they may not see do not move it).
+func (p *Participant) activity() time.Time {
+	if p.activityAt != nil {
+		return *p.activityAt
+	}
+	return p.CreatedAt
 }
 
 func metaOnly(c *Case, readIn bool) *Case {
@@ -278,8 +294,17 @@ func (s *Service) fillEmbargo(ctx context.Context, q db.Querier, c *Case) error 
 	if c.Embargo.State != EMProposed && c.Embargo.State != EMRevise {
 		return nil
 	}
-	for _, key := range st.Required {
-		cs := Consent{Party: s.cfg.Team + " (coordinators)", Answer: AnswerNone}
+	// Every required party, then every other party that answered: an answer from a
+	// party the embargo does not wait for is shown, not dropped.
+	keys := append([]int64{}, st.Required...)
+	for _, p := range ps {
+		if _, ok := answers[p.ID]; ok && !slices.Contains(keys, p.ID) {
+			keys = append(keys, p.ID)
+		}
+	}
+	for _, key := range keys {
+		required := slices.Contains(st.Required, key)
+		cs := Consent{Party: s.cfg.Team + " (coordinators)", Answer: AnswerNone, Required: required}
 		if key != Team {
 			p := participantByID(ps, key)
 			if p == nil {
@@ -290,7 +315,7 @@ func (s *Service) fillEmbargo(ctx context.Context, q db.Querier, c *Case) error 
 		if a, ok := answers[key]; ok {
 			cs.Answer, cs.By, cs.At, cs.Date = a.answer, a.actor, &a.at, a.date
 		}
-		if cs.Answer != AnswerAccepted {
+		if required && cs.Answer != AnswerAccepted {
 			c.Embargo.HoldingUp = append(c.Embargo.HoldingUp, cs.Party)
 		}
 		c.Embargo.Consents = append(c.Embargo.Consents, cs)
@@ -351,9 +376,17 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Cas
 	scope := authz.Scope(actor, authz.KindCase)
 	where := "1 = 1" + scope.Where()
 	args := append([]any{}, scope.Args...)
+	team := actor.IsSystem() || actor.IsStaff()
 	if !qu.UpdatedSince.IsZero() {
-		where += " AND updated_at >= ?"
-		args = append(args, qu.UpdatedSince.UTC())
+		if team {
+			where += " AND updated_at >= ?"
+			args = append(args, qu.UpdatedSince.UTC())
+		} else {
+			// A participant's cursor moves only with events they may see
+			// (authz.PartySeesEvent, recorded as their activity_at).
+			where += " AND id IN (SELECT case_id FROM case_members WHERE user_id = ? AND removed_at IS NULL AND COALESCE(activity_at, created_at) >= ?)"
+			args = append(args, actor.UserID, qu.UpdatedSince.UTC())
+		}
 	}
 	if qu.AfterID > 0 {
 		where += " AND id < ?"
@@ -389,6 +422,10 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Cas
 		}
 		if a.me != nil {
 			c.Role, c.MyParticipant = a.me.Role, a.me.ID
+			if a.can(actor, authz.ReadInternal) != nil {
+				c.UpdatedAt = a.me.activity()
+				c.Embargo.ProposedBy = "" // named on the case itself, as the participant may see the proposer
+			}
 		}
 		if a.can(actor, authz.ReadCase) != nil || (actor.Role == authz.RoleAdmin && a.me == nil) {
 			// Lists never carry content for those who must read in, nor for admins
@@ -411,6 +448,10 @@ type CaseUpdate struct {
 	Project *string `json:"project,omitempty" maxLength:"300"`
 	Phase   *string `json:"phase,omitempty" enum:"triage,validate,coordination,patch,test,document,distribute,disclose"`
 	Terms   *string `json:"terms,omitempty" maxLength:"20000"`
+	// PartiesVisible are the case roles that see the other parties by organisation name
+	// (default owner, collaborator, finder; downstream and observers see only the
+	// coordinators and themselves).
+	PartiesVisible *[]string `json:"parties_visible,omitempty" doc:"Case roles that see the other parties (by organisation name only): any of finder, owner, collaborator, downstream, observer."`
 }
 
 // UpdateCase changes a case's description or lifecycle phase.
@@ -445,14 +486,34 @@ func (s *Service) UpdateCase(ctx context.Context, actor authz.Actor, ref string,
 				c.Phase = *up.Phase
 			}
 		}
+		if up.PartiesVisible != nil {
+			before["parties_visible"] = c.PartiesVisible
+			roles := []string{}
+			for i, r := range *up.PartiesVisible {
+				r = strings.TrimSpace(r)
+				switch {
+				case r == string(authz.CaseCoordinator):
+					// coordinators always see every party
+				case !slices.Contains([]string{"finder", "owner", "collaborator", "downstream", "observer"}, r):
+					e.Add(fmt.Sprintf("parties_visible[%d]", i), "%q is not a case role (want finder, owner, collaborator, downstream or observer)", r)
+				case !slices.Contains(roles, r):
+					roles = append(roles, r)
+				}
+			}
+			c.PartiesVisible = roles
+		}
 		if err := e.Err(); err != nil {
 			return err
 		}
-		if _, err := q.Exec(ctx, "UPDATE cases SET title = ?, summary = ?, details = ?, project = ?, phase = ?, terms = ?, updated_at = ? WHERE id = ?",
-			c.Title, c.Summary, c.Details, c.Project, c.Phase, c.Terms, s.clock.Now(), c.ID); err != nil {
+		if _, err := q.Exec(ctx, "UPDATE cases SET title = ?, summary = ?, details = ?, project = ?, phase = ?, terms = ?, parties_visible = ?, updated_at = ? WHERE id = ?",
+			c.Title, c.Summary, c.Details, c.Project, c.Phase, c.Terms, strings.Join(c.PartiesVisible, ","), s.clock.Now(), c.ID); err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, q, actor, c, "case.updated", before, map[string]any{"title": c.Title, "phase": c.Phase})
+		after := map[string]any{"title": c.Title, "phase": c.Phase}
+		if up.PartiesVisible != nil {
+			after["parties_visible"] = c.PartiesVisible
+		}
+		return s.appendEvent(ctx, q, actor, c, "case.updated", before, after)
 	})
 	if err != nil {
 		return nil, err

@@ -31,10 +31,15 @@ type Participant struct {
 	HasKey       bool       `json:"has_pgp_key"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// Limited marks another party shown by organisation and role only (the case's terms
+	// let the caller's role see the other parties).
+	Limited bool `json:"limited,omitempty" doc:"Another party, shown to you by organisation and role only."`
 
 	pgpKey       string
 	replyToken   string
 	privateToken string
+	removedAt    *time.Time
+	activityAt   *time.Time // the last event this participant may see
 }
 
 // Label is how the participant is named on pages and in consents.
@@ -55,14 +60,14 @@ func (p *Participant) SeesContent() bool {
 }
 
 const memberColumns = `id, user_id, email, name, organisation, case_role, required, read_in_at, rm_state, tracking_id, pgp_key,
-	reply_token, private_token, created_at, updated_at`
+	reply_token, private_token, created_at, updated_at, removed_at, activity_at`
 
 func scanParticipant(sc scanner) (*Participant, error) {
 	var p Participant
 	var uid *int64
 	var rm string
 	err := sc.Scan(&p.ID, &uid, &p.Email, &p.Name, &p.Organisation, &p.Role, &p.Required, &p.ReadInAt, &rm, &p.TrackingID, &p.pgpKey,
-		&p.replyToken, &p.privateToken, &p.CreatedAt, &p.UpdatedAt)
+		&p.replyToken, &p.privateToken, &p.CreatedAt, &p.UpdatedAt, &p.removedAt, &p.activityAt)
 	if err != nil {
 		if db.NotFound(err) {
 			return nil, db.ErrNotFound
@@ -74,13 +79,23 @@ func scanParticipant(sc scanner) (*Participant, error) {
 	}
 	p.RMState = RMState(rm)
 	p.HasKey = p.pgpKey != ""
-	p.ReadInAt = utcPtr(p.ReadInAt)
+	p.ReadInAt, p.removedAt, p.activityAt = utcPtr(p.ReadInAt), utcPtr(p.removedAt), utcPtr(p.activityAt)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return &p, nil
 }
 
+// participants are the case's current participants (not those removed).
 func (s *Service) participants(ctx context.Context, q db.Querier, caseID int64) ([]*Participant, error) {
-	rows, err := q.Query(ctx, "SELECT "+memberColumns+" FROM case_members WHERE case_id = ? ORDER BY id", caseID)
+	return s.participantsWhere(ctx, q, caseID, " AND removed_at IS NULL")
+}
+
+// everyParticipant includes those removed, to name them in the record.
+func (s *Service) everyParticipant(ctx context.Context, q db.Querier, caseID int64) ([]*Participant, error) {
+	return s.participantsWhere(ctx, q, caseID, "")
+}
+
+func (s *Service) participantsWhere(ctx context.Context, q db.Querier, caseID int64, cond string) ([]*Participant, error) {
+	rows, err := q.Query(ctx, "SELECT "+memberColumns+" FROM case_members WHERE case_id = ?"+cond+" ORDER BY id", caseID)
 	if err != nil {
 		return nil, fmt.Errorf("cases: participants: %w", err)
 	}
@@ -179,7 +194,7 @@ func (s *Service) addParticipant(ctx context.Context, q db.Querier, actor authz.
 		return nil, validate.Field("role", "coordinators are the team's responders; %s is not one (use owner, collaborator, downstream or observer)", in.Email)
 	}
 	var n int
-	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM case_members WHERE case_id = ? AND (email = ? OR (user_id IS NOT NULL AND user_id = ?))", c.ID, in.Email, uid).Scan(&n); err != nil {
+	if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM case_members WHERE case_id = ? AND removed_at IS NULL AND (email = ? OR (user_id IS NOT NULL AND user_id = ?))", c.ID, in.Email, uid).Scan(&n); err != nil {
 		return nil, err
 	}
 	if n > 0 {
@@ -210,6 +225,55 @@ func (s *Service) addParticipant(ctx context.Context, q db.Querier, actor authz.
 		return nil, err
 	}
 	return p, s.invite(ctx, q, c, p)
+}
+
+// membershipOf is participant p's standing on case c as the policy needs it.
+func (c *Case) membershipOf(p *Participant) *authz.Membership {
+	return &authz.Membership{Role: authz.CaseRole(p.Role), ReadIn: p.ReadInAt != nil, ParticipantID: p.ID,
+		SeesParties: slices.Contains(c.PartiesVisible, p.Role)}
+}
+
+// RemoveParticipant takes a participant off a case (coordinators). Their access ends in
+// the same transaction: their next page or API read of the case is a 404, their
+// webhooks and mail stop. Their row stays (removed) so the record still names who
+// said what. Removing is an audited event with the reason.
+func (s *Service) RemoveParticipant(ctx context.Context, actor authz.Actor, ref string, pid int64, reason string) error {
+	var e validate.Errors
+	reason = e.Text("reason", reason, false, 2000)
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+		if err != nil {
+			return err
+		}
+		if err := e.Err(); err != nil {
+			return err
+		}
+		ps, err := s.participants(ctx, q, a.c.ID)
+		if err != nil {
+			return err
+		}
+		p := participantByID(ps, pid)
+		if p == nil {
+			return db.ErrNotFound
+		}
+		if p.Role == string(authz.CaseCoordinator) {
+			n := 0
+			for _, x := range ps {
+				if x.Role == string(authz.CaseCoordinator) {
+					n++
+				}
+			}
+			if n == 1 {
+				return &RuleError{Code: "participants.last_coordinator", Msg: "participants rule participants.last_coordinator: a case keeps at least one coordinator; add another before removing " + p.Email}
+			}
+		}
+		now := s.clock.Now()
+		if _, err := q.Exec(ctx, "UPDATE case_members SET removed_at = ?, updated_at = ? WHERE id = ? AND removed_at IS NULL", now, now, p.ID); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, q, actor, a.c, "case.participant.removed", map[string]any{"role": p.Role, "read_in": p.ReadInAt != nil},
+			map[string]any{"participant_id": p.ID, "role": p.Role, "organisation": p.Organisation, "reason": reason})
+	})
 }
 
 // invite tells a new participant about the case: that it exists and how to read in.
@@ -354,4 +418,68 @@ func requiredParties(ps []*Participant) []int64 {
 		}
 	}
 	return out
+}
+
+// redact leaves in c what viewer v may see: the coordinators and v's own record in full;
+// other parties by organisation name and role only, and only when the case's terms let
+// v's role see them; their statuses likewise, with justification and statement only
+// once the party marked it public or the case is public; embargo answers named as v may
+// see the parties.
+func (v *viewer) redact(c *Case) {
+	if v.team {
+		return
+	}
+	ps := []*Participant{}
+	for _, p := range c.Participants {
+		switch {
+		case !v.other(p):
+			ps = append(ps, p)
+		case v.visible(p):
+			ps = append(ps, &Participant{ID: p.ID, Organisation: p.Organisation, Role: p.Role, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Limited: true})
+		}
+	}
+	c.Participants = ps
+	public := c.isPublic()
+	for _, vu := range c.Vulnerabilities {
+		sts := []PartyStatus{}
+		for _, st := range vu.Statuses {
+			p := v.byID[st.ParticipantID]
+			switch {
+			case p == nil:
+			case !v.other(p):
+				sts = append(sts, st)
+			case v.visible(p):
+				x := PartyStatus{ParticipantID: st.ParticipantID, Party: v.name(p), Status: st.Status, StatementPublic: st.StatementPublic}
+				if st.StatementPublic || public {
+					x.Justification, x.Statement = st.Justification, st.Statement
+				}
+				sts = append(sts, x)
+			}
+		}
+		vu.Statuses = sts
+	}
+	if c.Embargo != nil {
+		c.Embargo.ProposedBy = v.label(c.Embargo.ProposedBy)
+		c.Embargo.HoldingUp = nil
+		for i, cs := range c.Embargo.Consents {
+			if p := v.byID[cs.ParticipantID]; cs.ParticipantID != 0 && v.other(p) {
+				cs.Party, cs.By = v.name(p), ""
+				if !v.visible(p) {
+					cs.ParticipantID = 0
+				}
+			} else {
+				cs.By = v.label(cs.By)
+			}
+			c.Embargo.Consents[i] = cs
+			if cs.Required && cs.Answer != AnswerAccepted {
+				c.Embargo.HoldingUp = append(c.Embargo.HoldingUp, cs.Party)
+			}
+		}
+	}
+}
+
+// isPublic reports whether the case is public (its public date reached, or the
+// vulnerability public otherwise): party statements are then no longer the team's alone.
+func (c *Case) isPublic() bool {
+	return c.TLP == "CLEAR" || (c.state.Facts != nil && c.state.Facts[FactPublicAware])
 }

@@ -110,6 +110,10 @@ func (s *Service) notifyPost(ctx context.Context, q db.Querier, actor authz.Acto
 	if err != nil {
 		return err
 	}
+	everyone, err := s.everyParticipant(ctx, q, c.ID)
+	if err != nil {
+		return err
+	}
 	subject := fmt.Sprintf("[%s] %s: new message in %s", s.cfg.Team, c.PublicID, map[string]string{ThreadShared: "the shared discussion", ThreadPrivate: "your private thread with the team"}[p.Thread])
 	for _, m := range ps {
 		if m.Email == "" || strings.EqualFold(m.Email, actor.Email) || strings.EqualFold(m.Email, p.Author) || !m.SeesContent() {
@@ -119,7 +123,10 @@ func (s *Service) notifyPost(ctx context.Context, q db.Querier, actor authz.Acto
 		if private && m.ID != p.ParticipantID && m.Role != string(authz.CaseCoordinator) {
 			continue
 		}
-		body := fmt.Sprintf("%s wrote in case %s (%s):\n\n%s\n\n--\nReply to this email to answer in the same thread, or open %s\n", p.Author, c.PublicID, c.Title, p.Body, s.URL(c))
+		// Each recipient sees the author as they may see that party (never another
+		// party's address).
+		author := newViewer(c, m, everyone).label(p.Author)
+		body := fmt.Sprintf("%s wrote in case %s (%s):\n\n%s\n\n--\nReply to this email to answer in the same thread, or open %s\n", author, c.PublicID, c.Title, p.Body, s.URL(c))
 		if _, err := s.queueMail(ctx, q, c, m, subject, body, fmt.Sprintf("case.post:%d", p.ID), private && m.ID == p.ParticipantID); err != nil {
 			return err
 		}
@@ -178,7 +185,18 @@ func (s *Service) Posts(ctx context.Context, actor authz.Actor, ref string) ([]C
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	v, err := s.viewerFor(ctx, q, actor, a)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Author = v.label(out[i].Author)
+	}
+	return out, s.auditRead(ctx, actor, a, "posts")
 }
 
 // routeReply is intake's hook for inbound mail that carries a reply token: a token of a
@@ -188,7 +206,8 @@ func (s *Service) Posts(ctx context.Context, actor authz.Actor, ref string) ([]C
 func (s *Service) routeReply(ctx context.Context, q db.Querier, token string, m *mail.Message) (bool, error) {
 	var caseID int64
 	var replyTok string
-	err := q.QueryRow(ctx, "SELECT case_id, reply_token FROM case_members WHERE reply_token = ? OR private_token = ?", token, token).Scan(&caseID, &replyTok)
+	var removed *time.Time
+	err := q.QueryRow(ctx, "SELECT case_id, reply_token, removed_at FROM case_members WHERE reply_token = ? OR private_token = ?", token, token).Scan(&caseID, &replyTok, &removed)
 	if db.NotFound(err) {
 		return false, nil
 	}
@@ -208,6 +227,12 @@ func (s *Service) routeReply(ctx context.Context, q db.Querier, token string, m 
 		body = "(empty message)"
 	}
 	actor := authz.System("email")
+	if removed != nil {
+		// A removed participant's mail reaches the team only.
+		note := fmt.Sprintf("Mail from %s, who was removed from this case; kept here for the team.\n\n%s", p.Label(), body)
+		_, err := s.insertPost(ctx, q, actor, c, ThreadInternal, 0, "email from "+m.From.Addr, "email", note)
+		return true, err
+	}
 	if m.From.Addr == "" || !strings.EqualFold(m.From.Addr, p.Email) {
 		note := fmt.Sprintf("Mail for %s's thread came from %q, not from their address; kept here for the team to check.\n\n%s", p.Label(), m.From.Addr, body)
 		_, err := s.insertPost(ctx, q, actor, c, ThreadInternal, 0, "email from "+m.From.Addr, "email", note)

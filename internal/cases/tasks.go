@@ -180,7 +180,18 @@ func (s *Service) Attachments(ctx context.Context, actor authz.Actor, ref string
 		}
 		out = append(out, &at)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	v, err := s.viewerFor(ctx, q, actor, a)
+	if err != nil {
+		return nil, err
+	}
+	for _, at := range out {
+		at.UploadedBy = v.label(at.UploadedBy)
+	}
+	return out, s.auditRead(ctx, actor, a, "files")
 }
 
 // Delivery is one outbox message or webhook delivery of a case, as the case page shows

@@ -52,14 +52,17 @@ var Justifications = []string{"component_not_present", "vulnerable_code_not_pres
 
 // Status is one party's status for one vulnerability.
 type PartyStatus struct {
-	ParticipantID int64      `json:"participant_id"`
-	Party         string     `json:"party"`
-	Status        string     `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
-	Justification string     `json:"justification,omitempty"`
-	Statement     string     `json:"statement,omitempty"`
-	By            string     `json:"by,omitempty"`
-	CreatedAt     *time.Time `json:"created_at,omitempty"`
-	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+	ParticipantID int64  `json:"participant_id"`
+	Party         string `json:"party"`
+	Status        string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
+	Justification string `json:"justification,omitempty"`
+	Statement     string `json:"statement,omitempty"`
+	// StatementPublic: the party lets the other parties read the statement before the
+	// case is public.
+	StatementPublic bool       `json:"statement_public"`
+	By              string     `json:"by,omitempty"`
+	CreatedAt       *time.Time `json:"created_at,omitempty"`
+	UpdatedAt       *time.Time `json:"updated_at,omitempty"`
 }
 
 // NewVulnerability adds a vulnerability to a case.
@@ -186,7 +189,7 @@ func (s *Service) vulns(ctx context.Context, q db.Querier, caseID int64, ps []*P
 		return nil, err
 	}
 	got := map[[2]int64]PartyStatus{}
-	srows, err := q.Query(ctx, `SELECT st.vuln_id, st.member_id, st.status, st.justification, st.statement, st.actor, st.created_at, st.updated_at
+	srows, err := q.Query(ctx, `SELECT st.vuln_id, st.member_id, st.status, st.justification, st.statement, st.statement_public, st.actor, st.created_at, st.updated_at
 		FROM case_statuses st JOIN case_vulns v ON v.id = st.vuln_id WHERE v.case_id = ?`, caseID)
 	if err != nil {
 		return nil, err
@@ -195,7 +198,7 @@ func (s *Service) vulns(ctx context.Context, q db.Querier, caseID int64, ps []*P
 		var vid int64
 		var st PartyStatus
 		var cr, up time.Time
-		if err := srows.Scan(&vid, &st.ParticipantID, &st.Status, &st.Justification, &st.Statement, &st.By, &cr, &up); err != nil {
+		if err := srows.Scan(&vid, &st.ParticipantID, &st.Status, &st.Justification, &st.Statement, &st.StatementPublic, &st.By, &cr, &up); err != nil {
 			srows.Close()
 			return nil, err
 		}
@@ -223,10 +226,11 @@ func (s *Service) vulns(ctx context.Context, q db.Querier, caseID int64, ps []*P
 
 // StatusInput is a party's statement about one vulnerability.
 type StatusInput struct {
-	Status        string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
-	Justification string `json:"justification,omitempty" enum:"component_not_present,vulnerable_code_not_present,vulnerable_code_not_in_execute_path,vulnerable_code_cannot_be_controlled_by_adversary,inline_mitigations_already_exist," doc:"Required with not_affected (VEX)."`
-	Statement     string `json:"statement,omitempty" maxLength:"20000" doc:"The party's statement; required with disputed (the reason)."`
-	ParticipantID int64  `json:"participant_id,omitempty" doc:"Coordinators: record this participant's status on their behalf."`
+	Status          string `json:"status" enum:"unknown,under_investigation,affected,fixed,not_affected,disputed"`
+	Justification   string `json:"justification,omitempty" enum:"component_not_present,vulnerable_code_not_present,vulnerable_code_not_in_execute_path,vulnerable_code_cannot_be_controlled_by_adversary,inline_mitigations_already_exist," doc:"Required with not_affected (VEX)."`
+	Statement       string `json:"statement,omitempty" maxLength:"20000" doc:"The party's statement; required with disputed (the reason)."`
+	ParticipantID   int64  `json:"participant_id,omitempty" doc:"Coordinators: record this participant's status on their behalf."`
+	StatementPublic bool   `json:"statement_public,omitempty" doc:"Let the other parties read the justification and statement now (default: the team only until the case is public)."`
 }
 
 func (in *StatusInput) normalize() error {
@@ -281,12 +285,12 @@ func (s *Service) SetStatus(ctx context.Context, actor authz.Actor, ref, vuln st
 			return verr
 		}
 		now := s.clock.Now()
-		if _, err := q.Exec(ctx, `INSERT INTO case_statuses (vuln_id, member_id, status, justification, statement, actor, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		if _, err := q.Exec(ctx, `INSERT INTO case_statuses (vuln_id, member_id, status, justification, statement, statement_public, actor, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (vuln_id, member_id) DO UPDATE SET status = excluded.status, justification = excluded.justification, statement = excluded.statement,
-			actor = excluded.actor, updated_at = excluded.updated_at`, vid, pid, in.Status, in.Justification, in.Statement, actor.Label(), now, now); err != nil {
+			statement_public = excluded.statement_public, actor = excluded.actor, updated_at = excluded.updated_at`, vid, pid, in.Status, in.Justification, in.Statement, in.StatementPublic, actor.Label(), now, now); err != nil {
 			return err
 		}
-		out = &PartyStatus{ParticipantID: pid, Party: p.Label(), Status: in.Status, Justification: in.Justification, Statement: in.Statement, By: actor.Label(), UpdatedAt: &now}
+		out = &PartyStatus{ParticipantID: pid, Party: p.Label(), Status: in.Status, Justification: in.Justification, Statement: in.Statement, StatementPublic: in.StatementPublic, By: actor.Label(), UpdatedAt: &now}
 		return s.appendEvent(ctx, q, actor, a.c, "case.status", nil, map[string]any{"vulnerability": vuln, "participant_id": pid, "status": in.Status, "justification": in.Justification})
 	})
 	return out, err
@@ -425,4 +429,69 @@ func (s *Service) packages(ctx context.Context, q db.Querier, caseID int64) ([]*
 		out = append(out, &p)
 	}
 	return out, rows.Err()
+}
+
+// UpdatePackage replaces affected package id of case ref (coordinators); audited.
+func (s *Service) UpdatePackage(ctx context.Context, actor authz.Actor, ref string, id int64, in NewAffectedPackage) (*AffectedPackage, error) {
+	verr := in.normalize()
+	var out *AffectedPackage
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+		if err != nil {
+			return err
+		}
+		old, err := s.packageByID(ctx, q, a.c.ID, id)
+		if err != nil {
+			return err
+		}
+		if verr != nil {
+			return verr
+		}
+		now := s.clock.Now()
+		p := &AffectedPackage{ID: id, Ecosystem: in.Ecosystem, Name: in.Name, PURL: in.PURL, Ranges: in.Ranges, Versions: in.Versions, Note: in.Note, CreatedAt: old.CreatedAt, UpdatedAt: now}
+		ranges, _ := json.Marshal(orEmpty(p.Ranges))
+		versions, _ := json.Marshal(map[string]any{"versions": orEmpty(p.Versions), "note": p.Note})
+		if _, err := q.Exec(ctx, "UPDATE case_packages SET ecosystem = ?, name = ?, purl = ?, ranges_json = ?, versions_json = ?, updated_at = ? WHERE id = ? AND case_id = ?",
+			p.Ecosystem, p.Name, p.PURL, string(ranges), string(versions), now, id, a.c.ID); err != nil {
+			return fmt.Errorf("cases: update package: %w", err)
+		}
+		out = p
+		return s.appendEvent(ctx, q, actor, a.c, "case.package.updated",
+			map[string]any{"package_id": id, "ecosystem": old.Ecosystem, "name": old.Name, "purl": old.PURL, "ranges": old.Ranges, "versions": old.Versions},
+			map[string]any{"package_id": id, "ecosystem": p.Ecosystem, "name": p.Name, "purl": p.PURL, "ranges": p.Ranges, "versions": p.Versions})
+	})
+	return out, err
+}
+
+// RemovePackage removes affected package id from case ref (coordinators); audited.
+func (s *Service) RemovePackage(ctx context.Context, actor authz.Actor, ref string, id int64) error {
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+		if err != nil {
+			return err
+		}
+		old, err := s.packageByID(ctx, q, a.c.ID, id)
+		if err != nil {
+			return err
+		}
+		if _, err := q.Exec(ctx, "DELETE FROM case_packages WHERE id = ? AND case_id = ?", id, a.c.ID); err != nil {
+			return fmt.Errorf("cases: remove package: %w", err)
+		}
+		return s.appendEvent(ctx, q, actor, a.c, "case.package.removed",
+			map[string]any{"package_id": id, "ecosystem": old.Ecosystem, "name": old.Name, "purl": old.PURL, "ranges": old.Ranges, "versions": old.Versions},
+			map[string]any{"package_id": id})
+	})
+}
+
+func (s *Service) packageByID(ctx context.Context, q db.Querier, caseID, id int64) (*AffectedPackage, error) {
+	ps, err := s.packages(ctx, q, caseID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return nil, db.ErrNotFound
 }

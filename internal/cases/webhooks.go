@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
 )
@@ -24,41 +25,47 @@ type WebhookPayload struct {
 }
 
 // webhookFanout queues a signed delivery of ev to the webhooks of every organisation
-// with a participant read into case c. Internal notes, private-thread events and admin
-// reads are not sent.
-func (s *Service) webhookFanout(ctx context.Context, q db.Querier, c *Case, ev events.Event) error {
-	if s.outbox == nil || ev.Action == "case.post.private" || ev.Action == "case.post.internal" || ev.Action == "case.content_read" {
+// with a participant who may see it (seeing: those authz.PartySeesEvent allows, the
+// rule of timelines and updated_since). The payload names other parties only as that
+// participant may see them: never an internal note, another party's private thread,
+// record or status, or anyone's address outside the team.
+func (s *Service) webhookFanout(ctx context.Context, q db.Querier, c *Case, ev events.Event, seeing []*Participant) error {
+	if s.outbox == nil || len(seeing) == 0 {
 		return nil
 	}
-	rows, err := q.Query(ctx, `SELECT DISTINCT organisation FROM case_members WHERE case_id = ? AND organisation <> ''
-		AND (read_in_at IS NOT NULL OR case_role IN ('coordinator', 'finder'))`, c.ID)
+	byOrg := map[string]*Participant{}
+	var orgs []string
+	for _, p := range seeing {
+		if p.Organisation == "" || byOrg[p.Organisation] != nil || p.Role == string(authz.CaseCoordinator) {
+			continue
+		}
+		byOrg[p.Organisation] = p
+		orgs = append(orgs, p.Organisation)
+	}
+	if len(orgs) == 0 {
+		return nil
+	}
+	ps, err := s.everyParticipant(ctx, q, c.ID)
 	if err != nil {
 		return err
 	}
-	var orgs []string
-	for rows.Next() {
-		var o string
-		if err := rows.Scan(&o); err != nil {
-			rows.Close()
+	for _, org := range orgs {
+		hooks, err := s.outbox.WebhooksFor(ctx, q, []string{org})
+		if err != nil {
 			return err
 		}
-		orgs = append(orgs, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(orgs) == 0 {
-		return err
-	}
-	hooks, err := s.outbox.WebhooksFor(ctx, q, orgs)
-	if err != nil || len(hooks) == 0 {
-		return err
-	}
-	body, err := json.Marshal(WebhookPayload{Event: ev.Action, Seq: ev.Seq, At: ev.At, Case: c.PublicID, CaseURL: s.URL(c), Actor: ev.Actor, Change: ev.After, UpdatedAt: ev.At})
-	if err != nil {
-		return err
-	}
-	for _, h := range hooks {
-		if _, err := s.outbox.QueueWebhook(ctx, q, h, ev.Action, body, c.ID); err != nil {
+		if len(hooks) == 0 {
+			continue
+		}
+		e := newViewer(c, byOrg[org], ps).event(ev)
+		body, err := json.Marshal(WebhookPayload{Event: e.Action, Seq: e.Seq, At: e.At, Case: c.PublicID, CaseURL: s.URL(c), Actor: e.Actor, Change: e.After, UpdatedAt: e.At})
+		if err != nil {
 			return err
+		}
+		for _, h := range hooks {
+			if _, err := s.outbox.QueueWebhook(ctx, q, h, ev.Action, body, c.ID); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -30,8 +31,13 @@ import (
 //
 // Columns: anonymous, member, responder, pgm, admin. Requests are sent with a body that
 // would succeed for an allowed caller (apiBodies), so a refusal is authorization, not
-// validation. {id} is replaced by the id of an existing member user for user routes
-// and by an id that does not exist elsewhere; {token} by an invalid link token.
+// validation. Every id is a real object (objects): a report with a file, a case with a
+// file, posts, a task, a package and a vulnerability, an unpublished advisory of that
+// case, a webhook; only ids of tokens, jobs and plan items do not exist. The member is a
+// downstream participant of the case who has not read in: they see that the case exists
+// (200) and are told to read in (403) for its content, but its advisory does not exist
+// for them (404), as it does not for the programme manager (case metadata only). {id}
+// of user routes is an existing member user.
 
 type who int
 
@@ -63,40 +69,41 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/jobs":                   {401, 403, 403, 403, 200},
 	"POST /api/v1/jobs/{id}/retry":       {401, 403, 403, 403, 404},
 
-	// Intake and triage. {id} of GET report routes is a real anonymous report; members
-	// who did not file it and programme managers do not learn it exists.
+	// Intake and triage. {id} is a real anonymous report; members who did not file it
+	// and programme managers do not learn it exists.
 	"POST /api/v1/reports":                      {201, 201, 201, 201, 201},
 	"GET /api/v1/reports":                       {401, 200, 200, 200, 200},
 	"GET /api/v1/reports/{id}":                  {404, 404, 200, 404, 200},
 	"GET /api/v1/reports/{id}/messages":         {401, 404, 200, 404, 200},
 	"GET /api/v1/reports/{id}/similar":          {401, 403, 200, 403, 200},
-	"POST /api/v1/reports/{id}/messages":        {401, 404, 404, 404, 404},
-	"POST /api/v1/reports/{id}/triage":          {401, 404, 404, 404, 404},
-	"POST /api/v1/reports/{id}/assign":          {401, 404, 404, 404, 404},
-	"POST /api/v1/reports/{id}/duplicate":       {401, 404, 404, 404, 404},
-	"POST /api/v1/reports/{id}/park":            {401, 404, 404, 404, 404},
-	"POST /api/v1/reports/{id}/request-missing": {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/messages":        {401, 404, 201, 404, 201},
+	"POST /api/v1/reports/{id}/triage":          {401, 404, 200, 404, 200},
+	"POST /api/v1/reports/{id}/assign":          {401, 404, 200, 404, 200},
+	"POST /api/v1/reports/{id}/duplicate":       {401, 404, 422, 404, 422},
+	"POST /api/v1/reports/{id}/park":            {401, 404, 200, 404, 200},
+	"POST /api/v1/reports/{id}/request-missing": {401, 404, 200, 404, 200},
 	"POST /api/v1/reports/bulk-decline":         {401, 403, 200, 403, 200},
-	"POST /api/v1/reports/{id}/attachments":     {401, 404, 404, 404, 404},
+	"POST /api/v1/reports/{id}/attachments":     {401, 404, 201, 404, 201},
 	"GET /api/v1/reports/{id}/attachments":      {401, 404, 200, 404, 200},
 	"GET /api/v1/ssvc/coordinator-triage":       {200, 200, 200, 200, 200},
 
-	// Advisories: staff draft and publish; {id} does not exist, so everyone signed in gets 404.
+	// Advisories: staff draft and publish; {id} is an unpublished advisory of the case:
+	// it does not exist for the member (not read in) nor the programme manager.
 	"GET /api/v1/advisories":                {401, 403, 200, 200, 200},
 	"POST /api/v1/advisories":               {401, 403, 201, 403, 201},
 	"POST /api/v1/advisories/import":        {401, 403, 201, 403, 201},
-	"GET /api/v1/advisories/{id}":           {401, 404, 404, 404, 404},
-	"PATCH /api/v1/advisories/{id}":         {401, 404, 404, 404, 404},
-	"GET /api/v1/advisories/{id}/revisions": {401, 404, 404, 404, 404},
-	"GET /api/v1/advisories/{id}/osv":       {401, 404, 404, 404, 404},
-	"GET /api/v1/advisories/{id}/csaf":      {401, 404, 404, 404, 404},
-	"GET /api/v1/advisories/{id}/vex":       {401, 404, 404, 404, 404},
-	"GET /api/v1/advisories/{id}/cve":       {401, 404, 404, 404, 404},
-	"POST /api/v1/advisories/{id}/submit":   {401, 404, 404, 404, 404},
-	"POST /api/v1/advisories/{id}/approve":  {401, 404, 404, 404, 404},
-	"POST /api/v1/advisories/{id}/schedule": {401, 404, 404, 404, 404},
-	"POST /api/v1/advisories/{id}/publish":  {401, 404, 404, 404, 404},
-	"POST /api/v1/advisories/{id}/withdraw": {401, 404, 404, 404, 404},
+	"GET /api/v1/advisories/{id}":           {401, 404, 200, 404, 200},
+	"PATCH /api/v1/advisories/{id}":         {401, 404, 200, 404, 200},
+	"GET /api/v1/advisories/{id}/revisions": {401, 404, 200, 404, 200},
+	"GET /api/v1/advisories/{id}/osv":       {401, 404, 200, 404, 200},
+	"GET /api/v1/advisories/{id}/csaf":      {401, 404, 422, 404, 422},
+	"GET /api/v1/advisories/{id}/vex":       {401, 404, 422, 404, 422},
+	"GET /api/v1/advisories/{id}/cve":       {401, 404, 422, 404, 422},
+	"POST /api/v1/advisories/{id}/submit":   {401, 404, 200, 404, 200},
+	"POST /api/v1/advisories/{id}/approve":  {401, 404, 200, 404, 200},
+	"POST /api/v1/advisories/{id}/schedule": {401, 404, 409, 404, 409},
+	"POST /api/v1/advisories/{id}/publish":  {401, 404, 409, 404, 409},
+	"POST /api/v1/advisories/{id}/withdraw": {401, 404, 409, 404, 409},
 
 	// The plan: the team reads it and logs hours; the programme manager and admins edit it.
 	"GET /api/v1/plan":                   {401, 403, 200, 200, 200},
@@ -106,31 +113,34 @@ var apiMatrix = map[string]statuses{
 	"PATCH /api/v1/plan/milestones/{id}": {401, 403, 404, 404, 404},
 	"PATCH /api/v1/plan/tasks/{id}":      {401, 403, 404, 404, 404},
 	"POST /api/v1/plan/hours":            {401, 403, 201, 201, 201},
-	// Cases ({id} is a case that does not exist: 404 for everyone signed in; the full need-to-know matrix on real cases is internal/cases/matrix_test.go).
+	// Cases ({id} is the case the member is on, not read in; internal/cases/matrix_test.go has every case role).
 	"GET /api/v1/cases":                                     {401, 200, 200, 200, 200},
-	"GET /api/v1/cases/{id}":                                {401, 404, 404, 404, 404},
-	"GET /api/v1/cases/{id}/deliveries":                     {401, 404, 404, 404, 404},
-	"GET /api/v1/cases/{id}/export/{format}":                {401, 404, 404, 404, 404},
-	"GET /api/v1/cases/{id}/posts":                          {401, 404, 404, 404, 404},
-	"GET /api/v1/cases/{id}/timeline":                       {401, 404, 404, 404, 404},
+	"GET /api/v1/cases/{id}":                                {401, 200, 200, 200, 200},
+	"GET /api/v1/cases/{id}/deliveries":                     {401, 403, 200, 404, 200},
+	"GET /api/v1/cases/{id}/export/{format}":                {401, 403, 422, 404, 422},
+	"GET /api/v1/cases/{id}/posts":                          {401, 403, 200, 404, 200},
+	"GET /api/v1/cases/{id}/timeline":                       {401, 403, 200, 404, 200},
 	"GET /api/v1/webhooks":                                  {401, 403, 403, 403, 200},
-	"PATCH /api/v1/cases/{id}":                              {401, 404, 404, 404, 404},
-	"PATCH /api/v1/cases/{id}/participants/{participant}":   {401, 404, 404, 404, 404},
-	"PATCH /api/v1/cases/{id}/tasks/{task}":                 {401, 404, 404, 404, 404},
+	"PATCH /api/v1/cases/{id}":                              {401, 403, 200, 404, 200},
+	"PATCH /api/v1/cases/{id}/participants/{participant}":   {401, 403, 200, 404, 200},
+	"PATCH /api/v1/cases/{id}/tasks/{task}":                 {401, 403, 200, 404, 200},
 	"POST /api/v1/cases":                                    {401, 201, 201, 403, 201},
-	"POST /api/v1/cases/{id}/embargo":                       {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/embargo-break":                 {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/facts":                         {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/packages":                      {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/participants":                  {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/posts":                         {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/read-in":                       {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/tasks":                         {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 404, 404, 404, 404},
-	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 404, 404, 404, 404},
+	"POST /api/v1/cases/{id}/embargo":                       {401, 403, 200, 404, 200},
+	"POST /api/v1/cases/{id}/embargo-break":                 {401, 403, 200, 404, 200},
+	"POST /api/v1/cases/{id}/facts":                         {401, 403, 200, 404, 200},
+	"PUT /api/v1/cases/{id}/packages/{package}":             {401, 403, 200, 404, 200},
+	"DELETE /api/v1/cases/{id}/packages/{package}":          {401, 403, 204, 404, 204},
+	"DELETE /api/v1/cases/{id}/participants/{participant}":  {401, 403, 204, 404, 204},
+	"POST /api/v1/cases/{id}/packages":                      {401, 403, 201, 404, 201},
+	"POST /api/v1/cases/{id}/participants":                  {401, 403, 201, 404, 201},
+	"POST /api/v1/cases/{id}/posts":                         {401, 403, 201, 404, 201},
+	"POST /api/v1/cases/{id}/read-in":                       {401, 200, 409, 404, 409},
+	"POST /api/v1/cases/{id}/tasks":                         {401, 403, 201, 404, 201},
+	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 403, 201, 404, 201},
+	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 403, 200, 404, 200},
 	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 201},
-	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 404},
-	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 404},
+	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 204},
+	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 204},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -164,11 +174,12 @@ var apiBodies = map[string]string{
 	"POST /api/v1/cases/{id}/participants":                  `{"email": "party-%d@example.org", "role": "observer"}`,
 	"PATCH /api/v1/cases/{id}/participants/{participant}":   `{"tracking_id": "T-%d"}`,
 	"POST /api/v1/cases/{id}/read-in":                       `{}`,
-	"POST /api/v1/cases/{id}/embargo":                       `{"action": "accept"}`,
+	"POST /api/v1/cases/{id}/embargo":                       `{"action": "propose", "public_date": "2026-04-14T15:00:00+02:00"}`,
 	"POST /api/v1/cases/{id}/embargo-break":                 `{"reason": "leaked %d"}`,
 	"POST /api/v1/cases/{id}/facts":                         `{"vendor_aware": true}`,
 	"POST /api/v1/cases/{id}/vulnerabilities":               `{"title": "Flaw %d"}`,
-	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": `{"status": "affected"}`,
+	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": `{"status": "affected", "participant_id": {participant}}`,
+	"PUT /api/v1/cases/{id}/packages/{package}":             `{"ecosystem": "Go", "name": "example.org/wsock/v%d"}`,
 	"POST /api/v1/cases/{id}/packages":                      `{"ecosystem": "Go", "name": "example.org/x"}`,
 	"POST /api/v1/cases/{id}/posts":                         `{"body": "hello %d"}`,
 	"POST /api/v1/cases/{id}/tasks":                         `{"title": "Task %d"}`,
@@ -225,25 +236,25 @@ var htmlMatrix = map[string]statuses{
 	"POST /report":                       {201, 201, 201, 201, 201},
 	"GET /help":                          {200, 200, 200, 200, 200},
 	"POST /help":                         {201, 201, 201, 201, 201},
-	"GET /track/{token}":                 {404, 404, 404, 404, 404},
-	"POST /track/{token}":                {404, 404, 404, 404, 404},
-	"GET /track/{token}/files/{id}":      {404, 404, 404, 404, 404},
+	"GET /track/{token}":                 {200, 200, 200, 200, 200},
+	"POST /track/{token}":                {422, 422, 422, 422, 422},
+	"GET /track/{token}/files/{id}":      {200, 200, 200, 200, 200},
 	"GET /admin/templates":               {303, 403, 403, 403, 200},
 	"POST /admin/templates/{name}":       {303, 403, 403, 403, 303},
 	"GET /admin/pages":                   {303, 403, 403, 403, 200},
 	"POST /admin/pages/{key}":            {303, 403, 403, 403, 303},
 	"GET /reports":                       {303, 403, 200, 403, 200},
 	"GET /reports/{id}":                  {303, 404, 200, 404, 200},
-	"GET /reports/{id}/files/{file}":     {303, 404, 404, 404, 404},
+	"GET /reports/{id}/files/{file}":     {303, 404, 200, 404, 200},
 	"POST /reports/bulk-decline":         {303, 403, 303, 403, 303},
-	"POST /reports/{id}/triage":          {303, 404, 404, 404, 404},
-	"POST /reports/{id}/assign":          {303, 404, 404, 404, 404},
-	"POST /reports/{id}/messages":        {303, 404, 404, 404, 404},
-	"POST /reports/{id}/park":            {303, 404, 404, 404, 404},
-	"POST /reports/{id}/request-missing": {303, 404, 404, 404, 404},
-	"POST /reports/{id}/duplicate":       {303, 404, 404, 404, 404},
+	"POST /reports/{id}/triage":          {303, 404, 303, 404, 303},
+	"POST /reports/{id}/assign":          {303, 404, 303, 404, 303},
+	"POST /reports/{id}/messages":        {303, 404, 303, 404, 303},
+	"POST /reports/{id}/park":            {303, 404, 303, 404, 303},
+	"POST /reports/{id}/request-missing": {303, 404, 303, 404, 303},
+	"POST /reports/{id}/duplicate":       {303, 404, 422, 404, 422},
 
-	// Published advisories (none here) and the staff advisory pages.
+	// Published advisories (the fixture's is a draft: public routes do not know it) and the staff advisory pages.
 	"GET /advisories":                              {200, 200, 200, 200, 200},
 	"GET /advisories.atom":                         {200, 200, 200, 200, 200},
 	"GET /advisories/{id}":                         {404, 404, 404, 404, 404},
@@ -256,14 +267,14 @@ var htmlMatrix = map[string]statuses{
 	"GET /staff/advisories":                        {303, 403, 200, 200, 200},
 	"POST /staff/advisories":                       {303, 403, 422, 403, 422},
 	"POST /staff/advisories/import":                {303, 403, 422, 403, 422},
-	"GET /staff/advisories/{id}":                   {303, 404, 404, 404, 404},
-	"GET /staff/advisories/{id}/export/{format}":   {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}":                  {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}/submit":           {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}/approve":          {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}/schedule":         {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}/publish":          {303, 404, 404, 404, 404},
-	"POST /staff/advisories/{id}/withdraw":         {303, 404, 404, 404, 404},
+	"GET /staff/advisories/{id}":                   {303, 404, 200, 404, 200},
+	"GET /staff/advisories/{id}/export/{format}":   {303, 404, 200, 404, 200},
+	"POST /staff/advisories/{id}":                  {303, 404, 422, 404, 422},
+	"POST /staff/advisories/{id}/submit":           {303, 404, 303, 404, 303},
+	"POST /staff/advisories/{id}/approve":          {303, 404, 303, 404, 303},
+	"POST /staff/advisories/{id}/schedule":         {303, 404, 422, 404, 422},
+	"POST /staff/advisories/{id}/publish":          {303, 404, 409, 404, 409},
+	"POST /staff/advisories/{id}/withdraw":         {303, 404, 409, 404, 409},
 
 	// The plan tracker.
 	"GET /plan":                  {303, 403, 200, 200, 200},
@@ -276,24 +287,26 @@ var htmlMatrix = map[string]statuses{
 	"POST /plan/tasks/{id}":      {303, 403, 404, 404, 404},
 	"POST /plan/hours":           {303, 403, 303, 303, 303},
 	// Case pages (see internal/cases/matrix_test.go for participants, read-in and the finder).
-	"GET /cases":                          {303, 200, 200, 200, 200},
-	"GET /cases/{id}":                     {303, 404, 404, 404, 404},
-	"GET /cases/{id}/export/{format}":     {303, 404, 404, 404, 404},
-	"GET /cases/{id}/files/{file}":        {303, 404, 404, 404, 404},
-	"POST /cases":                         {303, 303, 303, 403, 303},
-	"POST /cases/{id}/break":              {303, 404, 404, 404, 404},
-	"POST /cases/{id}/embargo":            {303, 404, 404, 404, 404},
-	"POST /cases/{id}/facts":              {303, 404, 404, 404, 404},
-	"POST /cases/{id}/files":              {303, 404, 404, 404, 404},
-	"POST /cases/{id}/packages":           {303, 404, 404, 404, 404},
-	"POST /cases/{id}/participants":       {303, 404, 404, 404, 404},
-	"POST /cases/{id}/participants/{pid}": {303, 404, 404, 404, 404},
-	"POST /cases/{id}/posts":              {303, 404, 404, 404, 404},
-	"POST /cases/{id}/read-in":            {303, 404, 404, 404, 404},
-	"POST /cases/{id}/status":             {303, 404, 404, 404, 404},
-	"POST /cases/{id}/tasks":              {303, 404, 404, 404, 404},
-	"POST /cases/{id}/tasks/{task}":       {303, 404, 404, 404, 404},
-	"POST /cases/{id}/vulnerabilities":    {303, 404, 404, 404, 404},
+	"GET /cases":                                 {303, 200, 200, 200, 200},
+	"GET /cases/{id}":                            {303, 200, 200, 200, 200},
+	"GET /cases/{id}/export/{format}":            {303, 403, 422, 404, 422},
+	"GET /cases/{id}/files/{file}":               {303, 403, 200, 404, 200},
+	"POST /cases":                                {303, 303, 303, 403, 303},
+	"POST /cases/{id}/break":                     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/embargo":                   {303, 403, 303, 404, 303},
+	"POST /cases/{id}/facts":                     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/files":                     {303, 403, 422, 404, 422},
+	"POST /cases/{id}/packages/{pkg}/remove":     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/participants/{pid}/remove": {303, 403, 303, 404, 303},
+	"POST /cases/{id}/packages":                  {303, 403, 303, 404, 303},
+	"POST /cases/{id}/participants":              {303, 403, 303, 404, 303},
+	"POST /cases/{id}/participants/{pid}":        {303, 403, 303, 404, 303},
+	"POST /cases/{id}/posts":                     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/read-in":                   {303, 303, 409, 404, 409},
+	"POST /cases/{id}/status":                    {303, 403, 303, 404, 303},
+	"POST /cases/{id}/tasks":                     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/tasks/{task}":              {303, 403, 303, 404, 303},
+	"POST /cases/{id}/vulnerabilities":           {303, 403, 303, 404, 303},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -314,6 +327,16 @@ var htmlForms = map[string]url.Values{
 	"POST /reports/{id}/triage":    {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
 	"POST /cases":                  {"title": {"Matrix case %d"}},
 	"POST /cases/{id}/read-in":     {"accept": {"on"}},
+	// Case forms that succeed for a coordinator (the team).
+	"POST /cases/{id}/participants":    {"email": {"web-%d@example.org"}, "role": {"observer"}},
+	"POST /cases/{id}/embargo":         {"action": {"propose"}, "public_date": {"2026-04-14T15:00"}, "public_date_zone": {"Europe/Berlin"}},
+	"POST /cases/{id}/facts":           {"vendor_aware": {"on"}},
+	"POST /cases/{id}/break":           {"reason": {"leaked %d"}},
+	"POST /cases/{id}/posts":           {"body": {"hi %d"}, "thread": {"shared"}},
+	"POST /cases/{id}/vulnerabilities": {"title": {"Another %d"}},
+	"POST /cases/{id}/status":          {"vulnerability": {"V1"}, "status": {"affected"}, "participant_id": {"{participant}"}},
+	"POST /cases/{id}/packages":        {"ecosystem": {"npm"}, "name": {"left-pad"}, "introduced": {"0"}, "fixed": {"1.3.1"}},
+	"POST /cases/{id}/tasks":           {"title": {"Task %d"}},
 }
 
 type matrixFixture struct {
@@ -321,8 +344,23 @@ type matrixFixture struct {
 	users  [5]testapp.User
 	tokens [5]string
 	target testapp.User // the {id} of user routes
-	report string       // the {id} of GET report routes
+	lead   testapp.User // the responder who opens the fixture's cases and writes their advisories
+	shared *objects     // the objects of GET routes (reads change nothing)
 	n      int
+}
+
+// objects are real objects of every kind the routes name: a report with a file (filed
+// anonymously), a case with a file, a shared post, an internal note, a task, a
+// vulnerability, a package and the member as a downstream participant who has not read
+// in, an unpublished advisory of that case, and a webhook. Write routes get a fresh set
+// per caller, so one caller's change does not decide the next one's answer.
+type objects struct {
+	report, track              string
+	reportFile                 int64
+	caseID                     string
+	caseFile, task, pkg, party int64
+	advisory, osvID            string
+	webhook                    int64
 }
 
 func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
@@ -335,18 +373,81 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 		f.tokens[w] = f.ta.Token(f.users[w])
 	}
 	f.target = f.ta.User(authz.RoleMember)
-	_, rc, err := f.ta.App.Intake.Submit(context.Background(), authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: "A report nobody outside the team may see"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.report = rc.ID
+	f.lead = f.ta.User(authz.RoleResponder)
 	if _, _, err := f.ta.App.EnsureTeamKey(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	f.shared = f.objects(t)
 	return f
 }
 
-func (f *matrixFixture) fill(method, path string) string {
+func (f *matrixFixture) objects(t *testing.T) *objects {
+	t.Helper()
+	ctx := context.Background()
+	sys := authz.System("matrix")
+	lead := f.lead.Actor()
+	o := &objects{}
+	f.n++
+	rep, rc, err := f.ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: fmt.Sprintf("A report nobody outside the team may see %d", f.n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.report, o.track = rc.ID, rc.TrackingURL[strings.LastIndex(rc.TrackingURL, "/")+1:]
+	rf, err := f.ta.App.Intake.Attach(ctx, sys, rep.PublicID, []intake.Upload{{Filename: "trace.txt", Data: []byte("trace")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.reportFile = rf[0].ID
+	cs := f.ta.App.Cases
+	c, err := cs.Open(ctx, lead, cases.NewCase{Title: fmt.Sprintf("Matrix case %d", f.n), Details: "EMBARGOED-DETAILS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.caseID = c.PublicID
+	party, err := cs.AddParticipant(ctx, lead, o.caseID, cases.NewParticipant{Email: f.users[member].Email, Role: "downstream", Organisation: "Distro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.party = party.ID
+	if _, err := cs.AddVulnerability(ctx, lead, o.caseID, cases.NewVulnerability{Title: "Overflow"}); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := cs.AddPackage(ctx, lead, o.caseID, cases.NewAffectedPackage{Ecosystem: "Go", Name: "example.org/wsock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.pkg = pk.ID
+	tk, err := cs.AddTask(ctx, lead, o.caseID, cases.NewCaseTask{Title: "Write the advisory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.task = tk.ID
+	for _, th := range []string{cases.ThreadShared, cases.ThreadInternal} {
+		if _, err := cs.AddPost(ctx, lead, o.caseID, "api", cases.NewCasePost{Thread: th, Body: "a " + th + " post"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cf, err := cs.Attach(ctx, lead, o.caseID, []intake.Upload{{Filename: "poc.txt", Data: []byte("poc")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.caseFile = cf[0].ID
+	adv, err := f.ta.App.Advisories.CreateFromCase(ctx, lead, o.caseID, "V1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.advisory, o.osvID = adv.PublicID, adv.OSVID
+	hook, err := f.ta.App.Outbox.AddWebhook(ctx, f.users[admin].Actor(), "Distro", "https://hooks.example.org/distro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.webhook = hook.ID
+	return o
+}
+
+// fill puts the ids of real objects (o) into a route's path. Ids of kinds the matrix does
+// not create (tokens, jobs, plan items) do not exist.
+func (f *matrixFixture) fill(method, path string, o *objects) string {
 	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{token}", "not-a-valid-link-token")
 	path = strings.ReplaceAll(path, "{key}", "services")
@@ -354,14 +455,44 @@ func (f *matrixFixture) fill(method, path string) string {
 	if strings.Contains(path, "/users/{id}") {
 		return strings.ReplaceAll(path, "{id}", strconv.FormatInt(f.target.ID, 10))
 	}
-	if method == "GET" && strings.Contains(path, "/reports/{id}") {
-		path = strings.Replace(path, "{id}", f.report, 1)
+	id := "999999"
+	switch {
+	case strings.Contains(path, "/track/"):
+		path = strings.Replace(path, "not-a-valid-link-token", o.track, 1)
+		return strings.ReplaceAll(path, "{id}", strconv.FormatInt(o.reportFile, 10))
+	case strings.Contains(path, "/reports/{id}"):
+		id = o.report
+		path = strings.ReplaceAll(path, "{file}", strconv.FormatInt(o.reportFile, 10))
+	case strings.Contains(path, "/cases/{id}"):
+		id = o.caseID
+		path = strings.ReplaceAll(path, "{file}", strconv.FormatInt(o.caseFile, 10))
+	case strings.Contains(path, "/advisories/{id}"):
+		id = o.advisory
+	case strings.Contains(path, "/webhooks/{id}"):
+		id = strconv.FormatInt(o.webhook, 10)
+	case strings.HasPrefix(path, "/osv/{file}"):
+		path = strings.ReplaceAll(path, "{file}", o.osvID+".json")
+	case strings.Contains(path, "/csaf/white/{year}/{file}"):
+		path = strings.ReplaceAll(path, "{year}", "2026")
+		path = strings.ReplaceAll(path, "{file}", strings.ToLower(o.advisory)+".json")
 	}
-	return strings.ReplaceAll(strings.ReplaceAll(path, "{id}", "999999"), "{file}", "999999")
+	r := strings.NewReplacer("{id}", id, "{file}", "999999", "{participant}", strconv.FormatInt(o.party, 10), "{pid}", strconv.FormatInt(o.party, 10),
+		"{task}", strconv.FormatInt(o.task, 10), "{package}", strconv.FormatInt(o.pkg, 10), "{pkg}", strconv.FormatInt(o.pkg, 10),
+		"{vuln}", "V1", "{format}", "osv")
+	return r.Replace(path)
 }
 
-func (f *matrixFixture) counter(s string) string {
+// objectsFor is the shared set for GETs, a fresh one for changes to a route's objects.
+func (f *matrixFixture) objectsFor(t *testing.T, method, path string) *objects {
+	if method == "GET" || !strings.Contains(path, "{") {
+		return f.shared
+	}
+	return f.objects(t)
+}
+
+func (f *matrixFixture) counter(s string, o *objects) string {
 	f.n++
+	s = strings.ReplaceAll(s, "{participant}", strconv.FormatInt(o.party, 10))
 	return strings.ReplaceAll(s, "%d", strconv.Itoa(f.n))
 }
 
@@ -414,9 +545,10 @@ func TestRouteMatrix(t *testing.T) {
 			method, path, _ := strings.Cut(route, " ")
 			var got statuses
 			for w := anon; w <= admin; w++ {
+				o := f.objectsFor(t, method, path)
 				var body any
 				if b, ok := apiBodies[route]; ok {
-					body = f.counter(b)
+					body = f.counter(b, o)
 				} else if w == anon && (method == "POST" || method == "PATCH" || method == "PUT") {
 					if op := operation(f.ta.Server.API.OpenAPI().Paths[path], method); op != nil && op.RequestBody != nil {
 						bad = append(bad, "API route "+route+" takes a body but has none in apiBodies")
@@ -424,16 +556,17 @@ func TestRouteMatrix(t *testing.T) {
 				}
 				var res *testapp.Response
 				if b, ok := body.(string); ok && strings.HasPrefix(b, multipartBody[:10]) {
-					req := f.ta.NewRequest(method, f.fill(method, path), b)
+					req := f.ta.NewRequest(method, f.fill(method, path, o), b)
 					req.Header.Set("Content-Type", "multipart/form-data; boundary=matrix")
 					if f.tokens[w] != "" {
 						req.Header.Set("Authorization", "Bearer "+f.tokens[w])
 					}
 					res = f.ta.Do(req)
 				} else {
-					res = f.ta.API(method, f.fill(method, path), f.tokens[w], body)
+					res = f.ta.API(method, f.fill(method, path, o), f.tokens[w], body)
 				}
 				got[w] = res.StatusCode
+				bad = append(bad, leaks(route, w, res)...)
 				if res.StatusCode >= 400 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
 					bad = append(bad, fmt.Sprintf("%s as %s: %d with content type %q, want problem+json", route, whoNames[w], res.StatusCode, res.Header.Get("Content-Type")))
 				}
@@ -464,6 +597,7 @@ func TestRouteMatrix(t *testing.T) {
 			}
 			var got statuses
 			for w := anon; w <= admin; w++ {
+				o := f.objectsFor(t, method, path)
 				b := f.ta.Browser()
 				if w != anon {
 					b.SignIn(f.users[w])
@@ -472,16 +606,17 @@ func TestRouteMatrix(t *testing.T) {
 				if method == "POST" {
 					form := url.Values{}
 					for k, v := range htmlForms[route] {
-						form[k] = []string{f.counter(v[0])}
+						form[k] = []string{f.counter(v[0], o)}
 					}
 					if w != anon {
 						form.Set("csrf", b.CSRF())
 					}
-					res = b.Post(f.fill(method, path), form)
+					res = b.Post(f.fill(method, path, o), form)
 				} else {
-					res = b.Get(f.fill(method, path))
+					res = b.Get(f.fill(method, path, o))
 				}
 				got[w] = res.StatusCode
+				bad = append(bad, leaks(route, w, res)...)
 				if res.StatusCode >= 500 {
 					bad = append(bad, fmt.Sprintf("%s as %s: %d: %.300s", route, whoNames[w], res.StatusCode, res.Body))
 				}
@@ -506,6 +641,23 @@ func TestRouteMatrix(t *testing.T) {
 			t.Fatalf("authorization matrix:\n  %s\n\nobserved (anonymous, member, responder, pgm, admin):\n%s", strings.Join(bad, "\n  "), strings.Join(obs, "\n"))
 		}
 	})
+}
+
+// leaks names what a response carries that its caller may not read: the case's
+// content for anyone outside the team (the member has not read in, the programme
+// manager reads metadata only), an internal note for anyone but the team.
+func leaks(route string, w who, res *testapp.Response) []string {
+	var out []string
+	if strings.HasSuffix(route, "/read-in") && w == member && res.StatusCode < 300 {
+		return nil // reading in is how the member gets the content
+	}
+	if w != responder && w != admin && strings.Contains(string(res.Body), "EMBARGOED-DETAILS") {
+		out = append(out, fmt.Sprintf("%s as %s: the response carries the case's content", route, whoNames[w]))
+	}
+	if w != responder && w != admin && strings.Contains(string(res.Body), "a internal post") {
+		out = append(out, fmt.Sprintf("%s as %s: the response carries an internal note", route, whoNames[w]))
+	}
+	return out
 }
 
 // registeredPatterns finds every ServeMux pattern registered with a string literal in

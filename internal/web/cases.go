@@ -29,6 +29,8 @@ func (h *Handlers) registerCases(mux *http.ServeMux) {
 	handle("POST /cases/{id}/read-in", h.caseReadIn)
 	handle("POST /cases/{id}/participants", h.caseAddParticipant)
 	handle("POST /cases/{id}/participants/{pid}", h.caseUpdateParticipant)
+	handle("POST /cases/{id}/participants/{pid}/remove", h.caseRemoveParticipant)
+	handle("POST /cases/{id}/packages/{pkg}/remove", h.caseRemovePackage)
 	handle("POST /cases/{id}/embargo", h.caseEmbargo)
 	handle("POST /cases/{id}/facts", h.caseFacts)
 	handle("POST /cases/{id}/break", h.caseBreak)
@@ -358,7 +360,7 @@ func (h *Handlers) caseStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
-	in := cases.StatusInput{Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"), Statement: r.PostFormValue("statement"), ParticipantID: pid}
+	in := cases.StatusInput{Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"), Statement: r.PostFormValue("statement"), ParticipantID: pid, StatementPublic: r.PostFormValue("statement_public") != ""}
 	if _, err := h.app.Cases.SetStatus(r.Context(), a, r.PathValue("id"), r.PostFormValue("vulnerability"), in); err != nil {
 		return err
 	}
@@ -382,6 +384,30 @@ func (h *Handlers) caseAddPackage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return h.caseDone(w, r, "Package added.")
+}
+
+func (h *Handlers) caseRemovePackage(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(r.PathValue("pkg"), 10, 64)
+	if err := h.app.Cases.RemovePackage(r.Context(), a, r.PathValue("id"), id); err != nil {
+		return err
+	}
+	return h.caseDone(w, r, "Package removed.")
+}
+
+func (h *Handlers) caseRemoveParticipant(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(r.PathValue("pid"), 10, 64)
+	if err := h.app.Cases.RemoveParticipant(r.Context(), a, r.PathValue("id"), id, r.PostFormValue("reason")); err != nil {
+		return err
+	}
+	return h.caseDone(w, r, "Participant removed; their access ended.")
 }
 
 func (h *Handlers) caseAddTask(w http.ResponseWriter, r *http.Request) error {
