@@ -429,7 +429,8 @@ func (d *DB) rebind(query string) string {
 
 // Rebind rewrites ? placeholders as $n. A question mark inside a single-quoted string,
 // a double-quoted identifier, a -- comment or a /* */ comment (PostgreSQL's nest) is
-// text, not a placeholder, and is left alone.
+// text, not a placeholder, and is left alone. Queries use bare ? only: SQLite's numbered
+// ?NNN is not supported ("?1" would become "$11").
 func Rebind(query string) string {
 	if strings.IndexByte(query, '?') < 0 {
 		return query
