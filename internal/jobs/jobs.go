@@ -1,11 +1,12 @@
 // Package jobs is sirt's durable job queue: mail out, reminders, publication at the
 // public date, imports. A job is a row inserted in the same transaction as the change
 // that causes it, so a job exists exactly when its cause was committed. Workers in any
-// number of processes claim ready jobs with a lease; a job whose worker dies is claimed
+// number of processes claim ready jobs (FOR UPDATE SKIP LOCKED on PostgreSQL) with a lease
+// of the job kind's own length; a job whose worker dies is claimed
 // again when its lease runs out. Failures are retried with backoff, then parked as dead
 // for an admin to see and retry.
 //
-// Why not River: see docs/architecture.md. In short, one table and ~300 lines give the
+// Why not River: see docs/architecture.md. In short, one table and ~550 lines give the
 // same guarantees on both databases through our own transactions and clock.
 package jobs
 
@@ -51,7 +52,8 @@ type Handler struct {
 	MaxAttempts int           // default 10
 	Timeout     time.Duration // default 2 minutes: the run's context ends then
 	// Lease is how long a claimed job of this kind is held before another worker may
-	// take it over (its worker presumably died). Default Timeout + LeaseGrace. Each kind
+	// take it over (its worker presumably died). Default (and when set below Timeout):
+	// Timeout + LeaseGrace. Each kind
 	// has its own, so a crash delays a one-minute mail job by about a minute and a half,
 	// not by the longest timeout of any kind.
 	Lease time.Duration
