@@ -18,13 +18,11 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
-	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
-	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/httperr"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
-	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // Prefix is where the API lives.
@@ -92,7 +90,8 @@ func signedIn(ctx context.Context) (authz.Actor, error) {
 	return a, nil
 }
 
-// Problem maps a domain error to an RFC 9457 answer.
+// Problem maps a domain error to an RFC 9457 answer, through httperr.Map (the mapping
+// the HTML pages use too).
 func Problem(err error) error {
 	if err == nil {
 		return nil
@@ -101,33 +100,23 @@ func Problem(err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	if fe, ok := validate.As(err); ok {
-		details := make([]error, len(fe))
-		for i, f := range fe {
+	p := httperr.Map(err)
+	switch p.Status {
+	case http.StatusInternalServerError:
+		return err // huma answers 500 and the server logs it
+	case http.StatusUnprocessableEntity:
+		details := make([]error, len(p.Fields))
+		for i, f := range p.Fields {
 			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message}
 		}
-		return huma.Error422UnprocessableEntity("the request has invalid fields: "+fe.Error(), details...)
-	}
-	switch {
-	case errors.Is(err, authz.ErrUnauthenticated), errors.Is(err, account.ErrNoSession):
+		return huma.Error422UnprocessableEntity("the request has invalid fields: "+p.Detail, details...)
+	case http.StatusUnauthorized:
 		return huma.Error401Unauthorized("sign-in required: send Authorization: Bearer <token>")
-	case errors.Is(err, authz.ErrReadInRequired):
-		return huma.Error403Forbidden(err.Error())
-	case errors.Is(err, authz.ErrForbidden):
-		return huma.Error403Forbidden(err.Error())
-	case errors.Is(err, db.ErrNotFound):
-		return huma.Error404NotFound("not found")
-	case errors.Is(err, account.ErrRateLimited):
-		secs := int((account.RetryAfter(err) + time.Second - 1) / time.Second)
-		return huma.ErrorWithHeaders(huma.Error429TooManyRequests(err.Error()), http.Header{"Retry-After": {strconv.Itoa(secs)}})
-	case errors.Is(err, db.ErrConflict):
-		return huma.Error409Conflict(err.Error())
+	case http.StatusTooManyRequests:
+		secs := int((p.RetryAfter + time.Second - 1) / time.Second)
+		return huma.ErrorWithHeaders(huma.Error429TooManyRequests(p.Detail), http.Header{"Retry-After": {strconv.Itoa(secs)}})
 	}
-	var rule interface{ Rule() string }
-	if errors.As(err, &rule) {
-		return huma.Error409Conflict(err.Error())
-	}
-	return err // huma answers 500 and the server logs it
+	return huma.NewError(p.Status, p.Detail)
 }
 
 // Page is a list answer with cursor pagination.

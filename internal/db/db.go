@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -164,6 +165,17 @@ func redactDSN(dsn string) string {
 		return dsn[:scheme+3] + creds[:i] + ":***" + dsn[at:]
 	}
 	return dsn
+}
+
+// SkipLocked is the locking clause that ends a SELECT of queue rows to claim: on
+// PostgreSQL "FOR UPDATE SKIP LOCKED", so concurrent workers each take a different row
+// instead of queueing behind the one they all chose; on SQLite nothing, as the single
+// writer (BEGIN IMMEDIATE) already serializes claims.
+func (d Dialect) SkipLocked() string {
+	if d == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
 }
 
 // Dialect returns which database this is.
@@ -403,8 +415,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error)
 	return nil
 }
 
-// rebind turns ? placeholders into $1, $2… for PostgreSQL. Question marks inside
-// single-quoted literals are left alone.
+// rebind turns ? placeholders into $1, $2… for PostgreSQL (see Rebind).
 func (d *DB) rebind(query string) string {
 	if d.dialect != Postgres {
 		return query
@@ -417,26 +428,74 @@ func (d *DB) rebind(query string) string {
 	return out
 }
 
-// Rebind rewrites ? placeholders as $n.
+// Rebind rewrites ? placeholders as $n. A question mark inside a single-quoted string,
+// a double-quoted identifier, a -- comment or a /* */ comment (PostgreSQL's nest) is
+// text, not a placeholder, and is left alone. Queries use bare ? only: SQLite's numbered
+// ?NNN is not supported ("?1" would become "$11").
 func Rebind(query string) string {
+	if strings.IndexByte(query, '?') < 0 {
+		return query
+	}
 	var b strings.Builder
 	b.Grow(len(query) + 8)
 	n := 0
-	inQuote := false
-	for i := 0; i < len(query); i++ {
+	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
-		case c == '\'':
-			inQuote = !inQuote
-			b.WriteByte(c)
-		case c == '?' && !inQuote:
+		case c == '\'' || c == '"':
+			// A quoted string or identifier; a doubled quote inside is an escaped one and
+			// simply closes and reopens it.
+			j := strings.IndexByte(query[i+1:], c)
+			end := len(query)
+			if j >= 0 {
+				end = i + 1 + j + 1
+			}
+			b.WriteString(query[i:end])
+			i = end
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			end := len(query)
+			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
+				end = i + j + 1
+			}
+			b.WriteString(query[i:end])
+			i = end
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			end := blockCommentEnd(query, i)
+			b.WriteString(query[i:end])
+			i = end
+		case c == '?':
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			i++
 		default:
 			b.WriteByte(c)
+			i++
 		}
 	}
 	return b.String()
+}
+
+// blockCommentEnd returns the index just past the /* */ comment that starts at i,
+// counting nested comments as PostgreSQL does (len(query) when it is unterminated).
+func blockCommentEnd(query string, i int) int {
+	depth := 0
+	for i < len(query) {
+		switch {
+		case strings.HasPrefix(query[i:], "/*"):
+			depth++
+			i += 2
+		case strings.HasPrefix(query[i:], "*/"):
+			depth--
+			i += 2
+			if depth == 0 {
+				return i
+			}
+		default:
+			i++
+		}
+	}
+	return len(query)
 }
 
 // Placeholders returns "?, ?, …" with n marks, for IN lists.
@@ -465,20 +524,41 @@ func (f Filter) Where() string {
 // None is a filter that matches nothing.
 var None = Filter{SQL: "1 = 0"}
 
-// Int64s runs a query whose one column is an integer (usually ids) and returns the values.
-func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
+// Scanner is what a row collector's scan function reads from: *sql.Row or *sql.Rows.
+type Scanner interface{ Scan(dest ...any) error }
+
+// Collect reads every row of rows with scan, closes rows and returns the values (nil
+// when there are none). It replaces the hand-written rows.Next loop:
+//
+//	rows, err := q.Query(ctx, "SELECT id, name FROM things WHERE …", args...)
+//	if err != nil { … }
+//	return db.Collect(rows, scanThing)
+func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err)
+	}
+	return out, nil
+}
+
+// All runs query on q and collects its rows with scan (Query followed by Collect).
+func All[T any](ctx context.Context, q Querier, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return Collect(rows, scan)
+}
+
+// Int64s runs a query whose one column is an integer (usually ids) and returns the values.
+func Int64s(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
+	return All(ctx, q, func(s Scanner) (v int64, err error) { return v, s.Scan(&v) }, query, args...)
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
@@ -27,6 +28,16 @@ func TestRebind(t *testing.T) {
 		{"SELECT '?' FROM t WHERE a = ?", "SELECT '?' FROM t WHERE a = $1"},
 		{"SELECT 'it''s ?' , ? FROM t", "SELECT 'it''s ?' , $1 FROM t"},
 		{strings.Repeat("?,", 11) + "?", "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12"},
+		// Comments are text, not placeholders (a ? in one used to shift every $n after it).
+		{"SELECT a -- is it set?\nFROM t WHERE b = ?", "SELECT a -- is it set?\nFROM t WHERE b = $1"},
+		{"SELECT a /* why? */ FROM t WHERE b = ? AND c = ?", "SELECT a /* why? */ FROM t WHERE b = $1 AND c = $2"},
+		{"SELECT /* outer /* nested? */ still? */ ?", "SELECT /* outer /* nested? */ still? */ $1"},
+		{"SELECT a - ? FROM t", "SELECT a - $1 FROM t"},
+		{"SELECT a / ? FROM t", "SELECT a / $1 FROM t"},
+		{`SELECT "odd?name" FROM t WHERE a = ?`, `SELECT "odd?name" FROM t WHERE a = $1`},
+		{"SELECT ? -- trailing comment without newline?", "SELECT $1 -- trailing comment without newline?"},
+		{"SELECT ? /* unterminated?", "SELECT $1 /* unterminated?"},
+		{"SELECT 'unterminated?", "SELECT 'unterminated?"},
 	} {
 		if got := db.Rebind(c.in); got != c.want {
 			t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)
@@ -448,4 +459,55 @@ func TestBackupAndDatabaseFilesArePrivate(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("existing 0644 database now %04o, want 0600", fi.Mode().Perm())
 	}
+}
+
+// A ? in a comment inside a real query on PostgreSQL: before the fix the placeholder after
+// it became $2 and the query failed with "could not determine data type of parameter $1".
+func TestRebindCommentOnBothDatabases(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		var got int64
+		err := d.Read().QueryRow(context.Background(), "SELECT /* is this a placeholder? no */ CAST(? AS BIGINT) -- nor this?\n", 41).Scan(&got)
+		if err != nil || got != 41 {
+			t.Fatalf("got %d, %v", got, err)
+		}
+	})
+}
+
+func TestCollectAndAll(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		type kv struct {
+			K string
+			V int64
+		}
+		scan := func(s db.Scanner) (r kv, err error) { return r, s.Scan(&r.K, &r.V) }
+		err := d.InTx(ctx, func(q db.Querier) error {
+			for i, k := range []string{"collect.a", "collect.b", "collect.c"} {
+				if _, err := q.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", k, fmt.Sprint(i), time.Now().UTC()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.All(ctx, d.Read(), scan, "SELECT key, CAST(value AS BIGINT) FROM settings WHERE key LIKE ? ORDER BY key", "collect.%")
+		if err != nil || len(got) != 3 || got[0] != (kv{"collect.a", 0}) || got[2] != (kv{"collect.c", 2}) {
+			t.Fatalf("All: %v %v", got, err)
+		}
+		none, err := db.All(ctx, d.Read(), scan, "SELECT key, 0 FROM settings WHERE key = ?", "nothing")
+		if err != nil || none != nil {
+			t.Fatalf("no rows: %v %v", none, err)
+		}
+		// A scan error stops the collection and is returned (the rows are closed).
+		_, err = db.All(ctx, d.Read(), func(s db.Scanner) (kv, error) { return kv{}, errors.New("bad row") }, "SELECT key, 0 FROM settings WHERE key LIKE ?", "collect.%")
+		if err == nil || err.Error() != "bad row" {
+			t.Fatalf("scan error: %v", err)
+		}
+		// A query error is returned as it is.
+		if _, err := db.All(ctx, d.Read(), scan, "SELECT nope FROM nowhere"); err == nil {
+			t.Fatal("a bad query collected nothing without an error")
+		}
+	})
 }

@@ -201,25 +201,14 @@ func (l *Log) List(ctx context.Context, q db.Querier, actor authz.Actor, qu Quer
 		limit = 100
 	}
 	sqlq += fmt.Sprintf(" LIMIT %d", limit)
-	rows, err := q.Query(ctx, sqlq, args...)
+	out, err := db.All(ctx, q, scan, sqlq, args...)
 	if err != nil {
 		return nil, fmt.Errorf("events: list: %w", err)
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scan(s scanner) (Event, error) {
+func scan(s db.Scanner) (Event, error) {
 	var e Event
 	var actorID, caseID *int64
 	var before, after *string
@@ -261,37 +250,24 @@ func Verify(ctx context.Context, q db.Querier) (int64, error) {
 	prev := ""
 	const page = 5000
 	for {
-		rows, err := q.Query(ctx, "SELECT "+columns+" FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", expectSeq, page)
+		evs, err := db.All(ctx, q, scan, "SELECT "+columns+" FROM events WHERE seq >= ? ORDER BY seq LIMIT ?", expectSeq, page)
 		if err != nil {
 			return n, fmt.Errorf("events: verify: %w", err)
 		}
-		got := 0
-		for rows.Next() {
-			e, err := scan(rows)
-			if err != nil {
-				rows.Close()
-				return n, err
-			}
-			got++
+		got := len(evs)
+		for _, e := range evs {
 			if e.Seq != expectSeq {
-				rows.Close()
 				return n, &ChainError{Seq: expectSeq, Reason: fmt.Sprintf("entry %d is missing (next entry is %d)", expectSeq, e.Seq)}
 			}
 			if e.PrevHash != prev {
-				rows.Close()
 				return n, &ChainError{Seq: e.Seq, Reason: "its prev_hash does not match the hash of the entry before it"}
 			}
 			if h := hashOf(e); h != e.Hash {
-				rows.Close()
 				return n, &ChainError{Seq: e.Seq, Reason: "its content does not match its hash (edited)"}
 			}
 			prev = e.Hash
 			expectSeq++
 			n++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return n, err
 		}
 		if got < page {
 			break

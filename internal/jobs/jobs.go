@@ -1,11 +1,12 @@
 // Package jobs is sirt's durable job queue: mail out, reminders, publication at the
 // public date, imports. A job is a row inserted in the same transaction as the change
 // that causes it, so a job exists exactly when its cause was committed. Workers in any
-// number of processes claim ready jobs with a lease; a job whose worker dies is claimed
+// number of processes claim ready jobs (FOR UPDATE SKIP LOCKED on PostgreSQL) with a lease
+// of the job kind's own length; a job whose worker dies is claimed
 // again when its lease runs out. Failures are retried with backoff, then parked as dead
 // for an admin to see and retry.
 //
-// Why not River: see docs/architecture.md. In short, one table and ~300 lines give the
+// Why not River: see docs/architecture.md. In short, one table and ~550 lines give the
 // same guarantees on both databases through our own transactions and clock.
 package jobs
 
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	mrand "math/rand/v2"
 	"sort"
 	"sync"
 	"time"
@@ -48,8 +50,26 @@ func (j Job) Decode(v any) error {
 type Handler struct {
 	Run         func(ctx context.Context, j Job) error
 	MaxAttempts int           // default 10
-	Timeout     time.Duration // default 2 minutes; the lease is Timeout + 1 minute
+	Timeout     time.Duration // default 2 minutes: the run's context ends then
+	// Lease is how long a claimed job of this kind is held before another worker may
+	// take it over (its worker presumably died). Default (and when set below Timeout):
+	// Timeout + LeaseGrace. Each kind
+	// has its own, so a crash delays a one-minute mail job by about a minute and a half,
+	// not by the longest timeout of any kind.
+	Lease time.Duration
+
+	// OnDead, when set, runs inside the transaction that marks a job of this kind dead
+	// (attempts exhausted or Cancel), with the last error; OnRetry inside the one that
+	// puts a dead job back in the queue (Retry). A domain whose rows mirror a job's
+	// state (the outbox's "failed" and "pending") keeps them in step here, atomically
+	// with the job.
+	OnDead  func(ctx context.Context, tx db.Querier, j Job, lastError string) error
+	OnRetry func(ctx context.Context, tx db.Querier, j Job) error
 }
+
+// LeaseGrace is what a kind's default lease adds to its timeout: time for a run that
+// ended at its timeout to record its outcome before another worker may take the job.
+const LeaseGrace = 30 * time.Second
 
 // Cancel marks an error as final: the job is not retried.
 func Cancel(err error) error { return &cancelError{err} }
@@ -93,6 +113,9 @@ func (q *Queue) Register(kind string, h Handler) {
 	}
 	if h.Timeout <= 0 {
 		h.Timeout = 2 * time.Minute
+	}
+	if h.Lease < h.Timeout {
+		h.Lease = h.Timeout + LeaseGrace
 	}
 	q.mu.Lock()
 	q.handlers[kind] = h
@@ -246,18 +269,30 @@ func (q *Queue) schedulePeriodic(ctx context.Context) error {
 	})
 }
 
+// claim takes the next ready job, or one whose lease ran out, and holds it for its
+// kind's lease. On PostgreSQL the head row is chosen FOR UPDATE SKIP LOCKED, so
+// concurrent workers (in any number of processes) each take a different job rather than
+// all racing for one and most coming back empty; on SQLite the single writer
+// serializes claims anyway.
 func (q *Queue) claim(ctx context.Context) (*Job, Handler, error) {
 	now := q.clock.Now()
 	var j Job
+	var h Handler
 	var key *string
-	lease := q.lease()
 	err := q.db.InTx(ctx, func(tx db.Querier) error {
+		var id int64
+		var kind string
+		err := tx.QueryRow(ctx, `SELECT id, kind FROM jobs
+			WHERE (state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until < ?)
+			ORDER BY priority DESC, run_at, id LIMIT 1`+tx.Dialect().SkipLocked(), now, now).Scan(&id, &kind)
+		if err != nil {
+			return err
+		}
+		h = q.handler(kind)
 		row := tx.QueryRow(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?
-			WHERE id = (SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= ?) OR (state = 'running' AND locked_until < ?)
-			            ORDER BY priority DESC, run_at, id LIMIT 1)
-			  AND (state = 'pending' OR (state = 'running' AND locked_until < ?))
+			WHERE id = ? AND (state = 'pending' OR (state = 'running' AND locked_until < ?))
 			RETURNING id, kind, args, attempts, unique_key`,
-			q.worker, now.Add(lease), now, now, now)
+			q.worker, now.Add(h.Lease), id, now)
 		var args string
 		if err := row.Scan(&j.ID, &j.Kind, &args, &j.Attempt, &key); err != nil {
 			return err
@@ -274,29 +309,21 @@ func (q *Queue) claim(ctx context.Context) (*Job, Handler, error) {
 	if key != nil {
 		j.UniqueKey = *key
 	}
-	q.mu.RLock()
-	h, ok := q.handlers[j.Kind]
-	q.mu.RUnlock()
-	if !ok {
-		h = Handler{MaxAttempts: 1, Run: func(context.Context, Job) error {
-			return Cancel(fmt.Errorf("no handler registered for %q in this version of sirt", j.Kind))
-		}}
-	}
 	return &j, h, nil
 }
 
-// lease is how long a claimed job is held before another worker may take it over: the
-// longest handler timeout plus a minute, so no running job is ever taken twice.
-func (q *Queue) lease() time.Duration {
+// handler returns kind's handler, or one that cancels a job no handler in this version
+// of sirt knows (its lease is the default one).
+func (q *Queue) handler(kind string) Handler {
 	q.mu.RLock()
-	defer q.mu.RUnlock()
-	l := 2 * time.Minute
-	for _, h := range q.handlers {
-		if h.Timeout > l {
-			l = h.Timeout
-		}
+	h, ok := q.handlers[kind]
+	q.mu.RUnlock()
+	if ok {
+		return h
 	}
-	return l + time.Minute
+	return Handler{MaxAttempts: 1, Timeout: 2 * time.Minute, Lease: 2*time.Minute + LeaseGrace, Run: func(context.Context, Job) error {
+		return Cancel(fmt.Errorf("no handler registered for %q in this version of sirt", kind))
+	}}
 }
 
 func (q *Queue) run(ctx context.Context, j Job, h Handler) {
@@ -319,12 +346,21 @@ func (q *Queue) run(ctx context.Context, j Job, h Handler) {
 		}
 		if final {
 			outcome = "dead"
-			_, dbErr = q.exec(ctx, "UPDATE jobs SET state = 'dead', finished_at = ?, locked_by = NULL, locked_until = NULL, last_error = ? WHERE id = ? AND locked_by = ?",
-				now, msg, j.ID, q.worker)
+			dbErr = q.db.InTx(context.WithoutCancel(ctx), func(tx db.Querier) error {
+				res, err := tx.Exec(ctx, "UPDATE jobs SET state = 'dead', finished_at = ?, locked_by = NULL, locked_until = NULL, last_error = ? WHERE id = ? AND locked_by = ?",
+					now, msg, j.ID, q.worker)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == 0 || h.OnDead == nil {
+					return nil // another worker holds it now; its outcome counts
+				}
+				return h.OnDead(context.WithoutCancel(ctx), tx, j, msg)
+			})
 		} else {
 			outcome = "retry"
 			_, dbErr = q.exec(ctx, "UPDATE jobs SET state = 'pending', run_at = ?, locked_by = NULL, locked_until = NULL, last_error = ? WHERE id = ? AND locked_by = ?",
-				now.Add(Backoff(j.Attempt)), msg, j.ID, q.worker)
+				now.Add(jitter(Backoff(j.Attempt))), msg, j.ID, q.worker)
 		}
 		q.log.Warn("job failed", "kind", j.Kind, "id", j.ID, "attempt", j.Attempt, "outcome", outcome, "err", msg)
 	}
@@ -358,8 +394,10 @@ func safeRun(ctx context.Context, h Handler, j Job) (err error) {
 	return h.Run(ctx, j)
 }
 
-// Backoff is the wait before retry n+1: n⁴ seconds plus a few, capped at 6 hours — about
-// a day and a half over the default ten attempts.
+// Backoff is the longest wait before retry n+1: n⁴ seconds plus a few, capped at 6
+// hours — about a day and a half over the default ten attempts. The wait actually used
+// is jittered down by up to a fifth, so jobs that failed together (a relay that was down
+// for everyone) do not all come back in the same second.
 func Backoff(attempt int) time.Duration {
 	s := math.Pow(float64(attempt), 4) + 5
 	d := time.Duration(s) * time.Second
@@ -367,6 +405,14 @@ func Backoff(attempt int) time.Duration {
 		d = 6 * time.Hour
 	}
 	return d
+}
+
+// jitter returns a wait drawn uniformly from [0.8·d, d].
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return d - time.Duration(mrand.Int64N(int64(d)/5+1))
 }
 
 // Row is a job as the admin pages show it.
@@ -395,51 +441,123 @@ func (q *Queue) List(ctx context.Context, state string, limit int) ([]Row, error
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := q.db.Read().Query(ctx, fmt.Sprintf(`SELECT id, kind, args, state, run_at, attempts, max_attempts, last_error, created_at, finished_at
+	out, err := db.All(ctx, q.db.Read(), scanRow, fmt.Sprintf(`SELECT id, kind, args, state, run_at, attempts, max_attempts, last_error, created_at, finished_at
 		FROM jobs WHERE %s ORDER BY id DESC LIMIT %d`, where, limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
 	}
-	defer rows.Close()
-	var out []Row
-	for rows.Next() {
-		var r Row
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Args, &r.State, &r.RunAt, &r.Attempts, &r.MaxAttempts, &r.LastError, &r.CreatedAt, &r.FinishedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func scanRow(s db.Scanner) (r Row, err error) {
+	err = s.Scan(&r.ID, &r.Kind, &r.Args, &r.State, &r.RunAt, &r.Attempts, &r.MaxAttempts, &r.LastError, &r.CreatedAt, &r.FinishedAt)
+	return r, err
 }
 
 // Counts returns the number of jobs per state.
 func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
-	rows, err := q.db.Read().Query(ctx, "SELECT state, COUNT(*) FROM jobs GROUP BY state")
+	type count struct {
+		state string
+		n     int
+	}
+	counts, err := db.All(ctx, q.db.Read(), func(s db.Scanner) (c count, err error) { return c, s.Scan(&c.state, &c.n) },
+		"SELECT state, COUNT(*) FROM jobs GROUP BY state")
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[s] = n
+	for _, c := range counts {
+		out[c.state] = c.n
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// Retry puts a dead job back in the queue for one more attempt, inside tx.
+// KindStats is the queue of one kind right now, for /metrics.
+type KindStats struct {
+	Kind      string
+	Ready     int           // pending and due: waiting for a worker
+	Scheduled int           // pending, due later (scheduled, or a retry's backoff)
+	Running   int           // claimed (including leases of dead workers not yet run out)
+	Dead      int           // given up, waiting for an admin
+	OldestAge time.Duration // how long the oldest ready job has been due; 0 when none
+}
+
+// Stats returns the queue depth and age of every kind that has ready, scheduled, running
+// or dead jobs, and of every registered kind (with zeros), sorted by kind.
+func (q *Queue) Stats(ctx context.Context) ([]KindStats, error) {
+	now := q.clock.Now()
+	type group struct {
+		kind, state string
+		due         bool
+		n           int
+	}
+	groups, err := db.All(ctx, q.db.Read(), func(s db.Scanner) (g group, err error) { return g, s.Scan(&g.kind, &g.state, &g.due, &g.n) },
+		`SELECT kind, state, run_at <= ?, COUNT(*) FROM jobs WHERE state IN ('pending', 'running', 'dead') GROUP BY 1, 2, 3`, now)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: stats: %w", err)
+	}
+	by := map[string]*KindStats{}
+	for _, k := range q.Kinds() {
+		by[k] = &KindStats{Kind: k}
+	}
+	for _, g := range groups {
+		ks := by[g.kind]
+		if ks == nil {
+			ks = &KindStats{Kind: g.kind}
+			by[g.kind] = ks
+		}
+		switch {
+		case g.state == "running":
+			ks.Running += g.n
+		case g.state == "dead":
+			ks.Dead += g.n
+		case g.due:
+			ks.Ready += g.n
+		default:
+			ks.Scheduled += g.n
+		}
+	}
+	out := make([]KindStats, 0, len(by))
+	for _, ks := range by {
+		if ks.Ready > 0 {
+			var oldest time.Time
+			err := q.db.Read().QueryRow(ctx, "SELECT run_at FROM jobs WHERE state = 'pending' AND kind = ? AND run_at <= ? ORDER BY run_at LIMIT 1", ks.Kind, now).Scan(&oldest)
+			if err != nil && !db.NotFound(err) {
+				return nil, fmt.Errorf("jobs: stats: %w", err)
+			}
+			if err == nil {
+				ks.OldestAge = now.Sub(oldest)
+			}
+		}
+		out = append(out, *ks)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
+}
+
+// Retry puts a dead job back in the queue for one more attempt, inside tx. The kind's
+// OnRetry runs in the same transaction.
 func (q *Queue) Retry(ctx context.Context, tx db.Querier, id int64) error {
-	res, err := tx.Exec(ctx, "UPDATE jobs SET state = 'pending', run_at = ?, max_attempts = attempts + 1, finished_at = NULL WHERE id = ? AND state = 'dead'",
-		q.clock.Now(), id)
+	var j Job
+	var args string
+	var key *string
+	err := tx.QueryRow(ctx, `UPDATE jobs SET state = 'pending', run_at = ?, max_attempts = attempts + 1, finished_at = NULL
+		WHERE id = ? AND state = 'dead' RETURNING id, kind, args, attempts, unique_key`,
+		q.clock.Now(), id).Scan(&j.ID, &j.Kind, &args, &j.Attempt, &key)
+	if db.NotFound(err) {
+		return fmt.Errorf("jobs: job %d is not dead: %w", id, db.ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("jobs: retry %d: %w", id, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("jobs: job %d is not dead: %w", id, db.ErrNotFound)
+	j.Args = json.RawMessage(args)
+	if key != nil {
+		j.UniqueKey = *key
+	}
+	if h := q.handler(j.Kind); h.OnRetry != nil {
+		if err := h.OnRetry(ctx, tx, j); err != nil {
+			return fmt.Errorf("jobs: retry %d (%s): %w", id, j.Kind, err)
+		}
 	}
 	tx.AfterCommit(q.Wake)
 	return nil

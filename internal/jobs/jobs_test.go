@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -163,20 +164,20 @@ func TestRetriesWithBackoffThenDead(t *testing.T) {
 		if st, a := f.state(t, id); st != "pending" || a != 1 {
 			t.Fatalf("after one failure: %s/%d, want pending/1", st, a)
 		}
-		// Not before its backoff.
-		f.clock.Advance(jobs.Backoff(1) - time.Second)
+		// Not before its backoff (jittered down by at most a fifth), at the latest after it.
+		f.clock.Advance(jobs.Backoff(1)*4/5 - time.Second)
 		if n := f.drain(t, f.q); n != 0 {
 			t.Fatal("retried before the backoff elapsed")
 		}
-		f.clock.Advance(time.Second)
+		f.clock.Advance(jobs.Backoff(1)/5 + time.Second)
 		if n := f.drain(t, f.q); n != 1 {
 			t.Fatal("not retried once the backoff elapsed")
 		}
-		f.clock.Advance(jobs.Backoff(2) - time.Second)
+		f.clock.Advance(jobs.Backoff(2)*4/5 - time.Second)
 		if n := f.drain(t, f.q); n != 0 {
 			t.Fatal("second retry came early")
 		}
-		f.clock.Advance(time.Second)
+		f.clock.Advance(jobs.Backoff(2)/5 + time.Second)
 		f.drain(t, f.q)
 		if st, a := f.state(t, id); st != "dead" || a != 3 {
 			t.Fatalf("after MaxAttempts: %s/%d, want dead/3", st, a)
@@ -418,6 +419,243 @@ func TestStartedWorkersRunCommittedJobs(t *testing.T) {
 		case <-done:
 		case <-time.After(30 * time.Second):
 			t.Fatal("started workers did not run a committed job")
+		}
+	})
+}
+
+// Jobs that fail together (a relay down for all of them) come back spread over the last
+// fifth of their backoff, not all in the same second.
+func TestRetryBackoffIsJittered(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.q.Register("herd", jobs.Handler{Run: func(context.Context, jobs.Job) error { return errors.New("relay down") }})
+		const n = 20
+		for i := 0; i < n; i++ {
+			f.enqueue(t, "herd", i, jobs.Options{})
+		}
+		if got := f.drain(t, f.q); got != n {
+			t.Fatalf("ran %d, want %d", got, n)
+		}
+		rows, err := f.q.List(f.ctx, "pending", 100)
+		if err != nil || len(rows) != n {
+			t.Fatalf("pending retries: %d %v", len(rows), err)
+		}
+		lo, hi := t0.Add(jobs.Backoff(1)*4/5), t0.Add(jobs.Backoff(1))
+		distinct := map[time.Time]bool{}
+		for _, r := range rows {
+			if r.RunAt.Before(lo) || r.RunAt.After(hi) {
+				t.Errorf("job %d retries at %v, outside [%v, %v]", r.ID, r.RunAt, lo, hi)
+			}
+			distinct[r.RunAt] = true
+		}
+		if len(distinct) < n/2 {
+			t.Fatalf("%d jobs that failed together retry at only %d distinct times", n, len(distinct))
+		}
+	})
+}
+
+// leaseOf reads the lease a job's worker holds, from inside its run.
+func leaseOf(t *testing.T, d *db.DB, id int64) time.Time {
+	var until time.Time
+	if err := d.Read().QueryRow(context.Background(), "SELECT locked_until FROM jobs WHERE id = ?", id).Scan(&until); err != nil {
+		t.Error(err)
+	}
+	return until.UTC()
+}
+
+// Each kind holds its jobs for its own timeout plus a grace, not for the longest timeout
+// of any kind: a one-minute mail job of a worker killed mid-run is taken over after a
+// minute and a half, even when an import job may run for half an hour.
+func TestLeaseIsPerKind(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		leases := map[string]time.Time{}
+		for kind, h := range map[string]jobs.Handler{
+			"quick":    {Timeout: time.Minute},
+			"slow":     {Timeout: 30 * time.Minute},
+			"explicit": {Timeout: time.Minute, Lease: 5 * time.Minute},
+			"default":  {},
+		} {
+			h.Run = func(_ context.Context, j jobs.Job) error { leases[j.Kind] = leaseOf(t, d, j.ID); return nil }
+			f.q.Register(kind, h)
+			f.enqueue(t, kind, nil, jobs.Options{})
+		}
+		f.drain(t, f.q)
+		for kind, want := range map[string]time.Duration{
+			"quick":    time.Minute + jobs.LeaseGrace,
+			"slow":     30*time.Minute + jobs.LeaseGrace,
+			"explicit": 5 * time.Minute,
+			"default":  2*time.Minute + jobs.LeaseGrace,
+		} {
+			if got := leases[kind].Sub(t0); got != want {
+				t.Errorf("%s: lease %v, want %v", kind, got, want)
+			}
+		}
+
+		// A quick job held by a dead worker is reclaimed once its own lease is over.
+		f.enqueue(t, "quick", "crashed", jobs.Options{})
+		var id int64
+		if err := d.Read().QueryRow(f.ctx, "SELECT MAX(id) FROM jobs").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		err := d.InTx(f.ctx, func(tx db.Querier) error {
+			_, err := tx.Exec(f.ctx, "UPDATE jobs SET state = 'running', attempts = 1, locked_by = 'dead-worker', locked_until = ? WHERE id = ?",
+				t0.Add(time.Minute+jobs.LeaseGrace), id)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(time.Minute + jobs.LeaseGrace + time.Second)
+		if n := f.drain(t, f.q); n != 1 {
+			t.Fatalf("the dead worker's quick job was not reclaimed after its lease: %d ran", n)
+		}
+	})
+}
+
+// OnDead runs in the transaction that kills a job, OnRetry in the one that revives it:
+// a domain row mirroring the job (here a setting) always agrees with it.
+func TestDeadAndRetryHooksRunWithTheJobsState(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		mirror := func(ctx context.Context, tx db.Querier, j jobs.Job, state string) error {
+			_, err := tx.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, fmt.Sprintf("mirror.%d", j.ID), state, t0)
+			return err
+		}
+		fail, hookFails := true, false
+		var deadErrs []string
+		f.q.Register("m", jobs.Handler{MaxAttempts: 2,
+			Run: func(context.Context, jobs.Job) error {
+				if fail {
+					return errors.New("relay refused")
+				}
+				return nil
+			},
+			OnDead: func(ctx context.Context, tx db.Querier, j jobs.Job, lastErr string) error {
+				deadErrs = append(deadErrs, lastErr)
+				if hookFails {
+					return errors.New("hook broke")
+				}
+				return mirror(ctx, tx, j, "failed")
+			},
+			OnRetry: func(ctx context.Context, tx db.Querier, j jobs.Job) error { return mirror(ctx, tx, j, "pending") },
+		})
+		mirrored := func(id int64) string {
+			var v string
+			err := d.Read().QueryRow(f.ctx, "SELECT value FROM settings WHERE key = ?", fmt.Sprintf("mirror.%d", id)).Scan(&v)
+			if err != nil && !db.NotFound(err) {
+				t.Fatal(err)
+			}
+			return v
+		}
+		f.enqueue(t, "m", nil, jobs.Options{})
+		id := f.onlyJobID(t)
+		f.drain(t, f.q)
+		if m := mirrored(id); m != "" || len(deadErrs) != 0 {
+			t.Fatalf("after a retryable failure: mirror %q, OnDead called %v", m, deadErrs)
+		}
+		f.clock.Advance(jobs.Backoff(1))
+		f.drain(t, f.q)
+		if st, _ := f.state(t, id); st != "dead" || mirrored(id) != "failed" || len(deadErrs) != 1 || deadErrs[0] != "relay refused" {
+			t.Fatalf("after the last attempt: job %s, mirror %q, OnDead %v", st, mirrored(id), deadErrs)
+		}
+		fail = false
+		if err := d.InTx(f.ctx, func(tx db.Querier) error { return f.q.Retry(f.ctx, tx, id) }); err != nil {
+			t.Fatal(err)
+		}
+		if mirrored(id) != "pending" {
+			t.Fatalf("after the admin's retry: mirror %q, want pending", mirrored(id))
+		}
+		f.drain(t, f.q)
+		if st, _ := f.state(t, id); st != "done" {
+			t.Fatalf("retried job %s", st)
+		}
+
+		// A failing OnDead leaves the job as it was (not dead while its mirror says
+		// otherwise); it is taken over after its lease.
+		fail, hookFails = true, true
+		f.enqueue(t, "m", "second", jobs.Options{UniqueKey: "second"})
+		var id2 int64
+		if err := d.Read().QueryRow(f.ctx, "SELECT id FROM jobs WHERE unique_key = 'second'").Scan(&id2); err != nil {
+			t.Fatal(err)
+		}
+		f.drain(t, f.q)
+		f.clock.Advance(jobs.Backoff(1))
+		f.drain(t, f.q)
+		if st, _ := f.state(t, id2); st != "running" || mirrored(id2) != "" {
+			t.Fatalf("OnDead failed: job %s, mirror %q; want still running (lease), no mirror", st, mirrored(id2))
+		}
+	})
+}
+
+func TestStatsPerKind(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		for _, k := range []string{"mail", "import", "idle"} {
+			f.q.Register(k, jobs.Handler{MaxAttempts: 1, Run: func(context.Context, jobs.Job) error { return jobs.Cancel(errors.New("no")) }})
+		}
+		f.enqueue(t, "import", nil, jobs.Options{})
+		f.drain(t, f.q) // one dead import
+		f.enqueue(t, "mail", 1, jobs.Options{})
+		f.clock.Advance(10 * time.Minute)
+		f.enqueue(t, "mail", 2, jobs.Options{})
+		f.enqueue(t, "mail", 3, jobs.Options{RunAt: t0.Add(time.Hour)})
+		f.clock.Advance(time.Minute)
+		stats, err := f.q.Stats(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		by := map[string]jobs.KindStats{}
+		for _, s := range stats {
+			by[s.Kind] = s
+		}
+		if m := by["mail"]; m.Ready != 2 || m.Scheduled != 1 || m.Running != 0 || m.Dead != 0 || m.OldestAge != 11*time.Minute {
+			t.Errorf("mail: %+v, want 2 ready (oldest 11m), 1 scheduled", m)
+		}
+		if i := by["import"]; i.Dead != 1 || i.Ready != 0 || i.OldestAge != 0 {
+			t.Errorf("import: %+v, want 1 dead", i)
+		}
+		if z, ok := by["idle"]; !ok || z != (jobs.KindStats{Kind: "idle"}) {
+			t.Errorf("idle: %+v %v, want listed with zeros", z, ok)
+		}
+	})
+}
+
+// On PostgreSQL a worker skips a job another worker has locked and claims the next one,
+// instead of waiting on the lock (and then finding the head row gone).
+func TestClaimSkipsLockedRowsOnPostgres(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		if d.Dialect() != db.Postgres {
+			t.Skip("SQLite has one writer: claims are serialized, there is nothing to skip")
+		}
+		f := newFixture(t, d)
+		ran := make(chan int, 2)
+		f.q.Register("s", jobs.Handler{Run: func(_ context.Context, j jobs.Job) error {
+			var n int
+			_ = j.Decode(&n)
+			ran <- n
+			return nil
+		}})
+		f.enqueue(t, "s", 1, jobs.Options{})
+		f.enqueue(t, "s", 2, jobs.Options{})
+		// Another worker's claim in progress: the head row locked by an open transaction.
+		tx, err := d.SQL().BeginTx(f.ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(f.ctx, "SELECT id FROM jobs WHERE id = (SELECT MIN(id) FROM jobs) FOR UPDATE"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
+		defer cancel()
+		ok, err := f.q.RunOnce(ctx)
+		if err != nil || !ok {
+			t.Fatalf("claim next to a locked row: ok=%v err=%v", ok, err)
+		}
+		if n := <-ran; n != 2 {
+			t.Fatalf("ran job %d, want 2 (1 is locked)", n)
 		}
 	})
 }

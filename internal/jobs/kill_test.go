@@ -137,8 +137,11 @@ func killAndRecover(t *testing.T, d *db.DB, spec string) {
 	}
 	_ = cmd.Wait()
 	atKill := countOf(t, d, "SELECT COUNT(*) FROM killtest_effects")
+	killedAt := time.Now()
 	running := countOf(t, d, "SELECT COUNT(*) FROM jobs WHERE state = 'running'")
-	t.Logf("killed the worker after %d of %d effects; %d jobs were held by it", atKill, killJobs, running)
+	wait := leaseWait(t, d, killedAt)
+	t.Logf("killed the worker after %d of %d effects; %d jobs were held by it; a restarted worker could take them over after %v (their lease)",
+		atKill, killJobs, running, wait.Round(time.Second))
 	if atKill >= killJobs {
 		t.Logf("the worker finished before the kill; the test proved less than it could")
 	}
@@ -166,6 +169,31 @@ func killAndRecover(t *testing.T, d *db.DB, spec string) {
 	if repeated < 0 || repeated > running {
 		t.Fatalf("%d repeated executions, but only %d jobs were in flight at the kill", repeated, running)
 	}
+}
+
+// leaseWait is how long after now the last lease held by a dead worker runs out: how
+// long its jobs wait before another worker may take them over.
+func leaseWait(t *testing.T, d *db.DB, now time.Time) time.Duration {
+	t.Helper()
+	rows, err := d.Read().Query(context.Background(), "SELECT locked_until FROM jobs WHERE state = 'running'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var longest time.Duration
+	for rows.Next() {
+		var until time.Time
+		if err := rows.Scan(&until); err != nil {
+			t.Fatal(err)
+		}
+		if w := until.Sub(now); w > longest {
+			longest = w
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return longest
 }
 
 func countOf(t *testing.T, d *db.DB, q string) int {

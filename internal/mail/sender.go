@@ -5,11 +5,16 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/emersion/go-message/mail"
-	wmail "github.com/wneessen/go-mail"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
 
 // Sender sends one message. Implementations must send o.MessageID as
@@ -53,17 +58,22 @@ type SMTPConfig struct {
 	TLSConfig *tls.Config
 }
 
-// SMTPSender sends mail through an SMTP relay with github.com/wneessen/go-mail
-// handling the session (STARTTLS policy, AUTH, timeouts). The message bytes
-// are Compose's, written as they are, so PGP/MIME signatures stay valid.
+// SMTPSender sends mail through an SMTP relay with github.com/emersion/go-smtp's
+// client (the same library as the inbound listener) handling the session: STARTTLS
+// policy, AUTH PLAIN or LOGIN, timeouts. The message bytes are Compose's, written as
+// they are, so PGP/MIME signatures stay valid.
 type SMTPSender struct {
 	cfg SMTPConfig
+	tls *tls.Config
 }
 
 // NewSMTPSender checks cfg and returns a sender. It does not connect.
 func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if cfg.Host == "" {
 		return nil, errors.New("mail: SMTP relay host is empty")
+	}
+	if strings.ContainsAny(cfg.Host, " \t\r\n/") {
+		return nil, fmt.Errorf("mail: SMTP relay host %q is not a host name", cfg.Host)
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 587
@@ -77,45 +87,26 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if cfg.StartTLS < StartTLSOpportunistic || cfg.StartTLS > StartTLSNever {
 		return nil, fmt.Errorf("mail: unknown STARTTLS policy %d", cfg.StartTLS)
 	}
-	if _, err := wmail.NewClient(cfg.Host, cfg.options()...); err != nil {
-		return nil, fmt.Errorf("mail: SMTP relay settings: %w", err)
-	}
-	return &SMTPSender{cfg: cfg}, nil
-}
-
-func (c SMTPConfig) options() []wmail.Option {
-	tlsConfig := &tls.Config{ServerName: c.Host, MinVersion: tls.VersionTLS12}
-	if c.TLSConfig != nil {
-		tlsConfig = c.TLSConfig.Clone()
-		if tlsConfig.ServerName == "" {
-			tlsConfig.ServerName = c.Host
+	if cfg.HELO == "" {
+		cfg.HELO = "localhost"
+		if h, err := os.Hostname(); err == nil && h != "" && !strings.ContainsAny(h, " \t\r\n") {
+			cfg.HELO = h
 		}
 	}
-	opts := []wmail.Option{
-		wmail.WithPort(c.Port),
-		wmail.WithTimeout(c.Timeout),
-		wmail.WithTLSConfig(tlsConfig),
+	if strings.ContainsAny(cfg.HELO, " \t\r\n") {
+		return nil, fmt.Errorf("mail: HELO name %q is not a host name", cfg.HELO)
 	}
-	switch {
-	case c.ImplicitTLS:
-		opts = append(opts, wmail.WithSSL())
-	case c.StartTLS == StartTLSMandatory:
-		opts = append(opts, wmail.WithTLSPolicy(wmail.TLSMandatory))
-	case c.StartTLS == StartTLSNever:
-		opts = append(opts, wmail.WithTLSPolicy(wmail.NoTLS))
-	default:
-		opts = append(opts, wmail.WithTLSPolicy(wmail.TLSOpportunistic))
+	if cfg.Password != "" && cfg.Username == "" {
+		return nil, errors.New("mail: SMTP password given without a user name")
 	}
-	if c.Username != "" {
-		opts = append(opts, wmail.WithSMTPAuth(wmail.SMTPAuthAutoDiscover),
-			wmail.WithUsername(c.Username), wmail.WithPassword(c.Password))
-	} else {
-		opts = append(opts, wmail.WithSMTPAuth(wmail.SMTPAuthNoAuth))
+	tlsConfig := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tlsConfig = cfg.TLSConfig.Clone()
+		if tlsConfig.ServerName == "" {
+			tlsConfig.ServerName = cfg.Host
+		}
 	}
-	if c.HELO != "" {
-		opts = append(opts, wmail.WithHELO(c.HELO))
-	}
-	return opts
+	return &SMTPSender{cfg: cfg, tls: tlsConfig}, nil
 }
 
 // SendError is a failed SMTP send. Temporary says whether trying again
@@ -166,14 +157,17 @@ func (s *SMTPSender) Send(ctx context.Context, o *Outgoing) error {
 		return fmt.Errorf("mail: envelope sender %q is not an address: %w", envFrom, err)
 	}
 
-	client, err := wmail.NewClient(s.cfg.Host, s.cfg.options()...)
-	if err != nil {
-		return fmt.Errorf("mail: SMTP relay settings: %w", err)
-	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
 	wire := func(stage string, err error) error {
 		se := &SendError{Host: s.cfg.Host, Stage: stage, Err: err, Temporary: true}
+		var sm *smtp.SMTPError
 		var tp *textproto.Error
-		if errors.As(err, &tp) {
+		switch {
+		case errors.As(err, &sm):
+			se.Code = sm.Code
+			se.Temporary = sm.Code/100 == 4
+		case errors.As(err, &tp):
 			se.Code = tp.Code
 			se.Temporary = tp.Code/100 == 4
 		}
@@ -182,25 +176,27 @@ func (s *SMTPSender) Send(ctx context.Context, o *Outgoing) error {
 		}
 		return se
 	}
-	sc, err := client.DialToSMTPClientWithContext(ctx)
+	c, err := s.dial(ctx)
 	if err != nil {
 		return wire("connect", err)
 	}
-	// Unblock reads and writes when ctx ends; go-mail only watches ctx while dialing.
-	stop := context.AfterFunc(ctx, func() { sc.Close() })
-	defer stop()
-	defer client.CloseWithSMTPClient(sc) // QUIT, best effort: the message is sent or not by then
+	defer c.Close()
 
-	if err := sc.Mail(ef.Address); err != nil {
+	if s.cfg.Username != "" {
+		if err := s.auth(c); err != nil {
+			return wire("AUTH", err)
+		}
+	}
+	if err := c.Mail(ef.Address, nil); err != nil {
 		return wire("MAIL FROM", err)
 	}
 	for _, r := range rcpts {
-		if err := sc.Rcpt(r); err != nil {
-			sc.Reset()
+		if err := c.Rcpt(r, nil); err != nil {
+			_ = c.Reset()
 			return wire("RCPT TO <"+r+">", err)
 		}
 	}
-	w, err := sc.Data()
+	w, err := c.Data()
 	if err != nil {
 		return wire("DATA", err)
 	}
@@ -212,5 +208,99 @@ func (s *SMTPSender) Send(ctx context.Context, o *Outgoing) error {
 	if err := w.Close(); err != nil {
 		return wire("DATA", err)
 	}
+	_ = c.Quit() // best effort: the message is sent by now
 	return nil
+}
+
+// errNoStartTLS is what go-smtp's NewClientStartTLS says when the server does not offer
+// the upgrade (it has no exported error for it).
+const errNoStartTLS = "doesn't support STARTTLS"
+
+// dial connects, greets and, as the policy says, upgrades the session to TLS.
+func (s *SMTPSender) dial(ctx context.Context) (*smtp.Client, error) {
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	connect := func() (net.Conn, error) {
+		d := net.Dialer{Timeout: s.cfg.Timeout}
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		// Unblock reads and writes when ctx ends (cancelled, or the session's timeout):
+		// go-smtp sets its own per-command deadlines, which would override ours.
+		context.AfterFunc(ctx, func() { conn.Close() })
+		return conn, nil
+	}
+	client := func(c *smtp.Client) *smtp.Client {
+		c.CommandTimeout, c.SubmissionTimeout = s.cfg.Timeout, s.cfg.Timeout
+		return c
+	}
+	conn, err := connect()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case s.cfg.ImplicitTLS:
+		tc := tls.Client(conn, s.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		return s.hello(client(smtp.NewClient(tc)))
+	case s.cfg.StartTLS == StartTLSNever:
+		return s.hello(client(smtp.NewClient(conn)))
+	}
+	// STARTTLS. go-smtp upgrades only while creating the client (its first EHLO says
+	// "localhost"; the one after the upgrade says our HELO name).
+	c, err := smtp.NewClientStartTLS(conn, s.tls)
+	if err == nil {
+		return s.hello(client(c))
+	}
+	var sm *smtp.SMTPError
+	if errors.As(err, &sm) || !strings.Contains(err.Error(), errNoStartTLS) {
+		return nil, fmt.Errorf("STARTTLS: %w", err) // a refusal or a TLS failure: never fall back to clear text
+	}
+	if s.cfg.StartTLS == StartTLSMandatory {
+		return nil, errors.New("the relay does not offer STARTTLS, which this sender requires")
+	}
+	// Opportunistic and not offered: send in the clear on a new connection.
+	if conn, err = connect(); err != nil {
+		return nil, err
+	}
+	return s.hello(client(smtp.NewClient(conn)))
+}
+
+func (s *SMTPSender) hello(c *smtp.Client) (*smtp.Client, error) {
+	if err := c.Hello(s.cfg.HELO); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// auth authenticates with PLAIN or LOGIN (whichever the relay offers, PLAIN first),
+// only over TLS or to a loopback relay, so the password never crosses a network in
+// the clear.
+func (s *SMTPSender) auth(c *smtp.Client) error {
+	if _, isTLS := c.TLSConnectionState(); !isTLS && !isLoopback(s.cfg.Host) {
+		return errors.New("refusing to send the SMTP password over a connection without TLS (use STARTTLS or implicit TLS)")
+	}
+	var a sasl.Client
+	switch {
+	case c.SupportsAuth(sasl.Plain):
+		a = sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)
+	case c.SupportsAuth(sasl.Login):
+		a = sasl.NewLoginClient(s.cfg.Username, s.cfg.Password)
+	default:
+		_, offered := c.Extension("AUTH")
+		return fmt.Errorf("the relay offers no AUTH mechanism sirt can use (PLAIN, LOGIN); it offers %q", offered)
+	}
+	return c.Auth(a)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

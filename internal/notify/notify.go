@@ -74,8 +74,31 @@ type Service struct {
 // New returns a Service and registers its job kind. sender may be nil (no relay).
 func New(d *db.DB, c clock.Clock, q *jobs.Queue, cfg Config, sender mail.Sender, key func(context.Context) (*pgpkey.Key, error)) *Service {
 	s := &Service{db: d, clock: c, jobs: q, cfg: cfg, sender: sender, key: key}
-	q.Register(JobSend, jobs.Handler{Run: s.run, MaxAttempts: 12, Timeout: time.Minute})
+	q.Register(JobSend, jobs.Handler{Run: s.run, MaxAttempts: 12, Timeout: time.Minute, OnDead: s.jobDied, OnRetry: s.jobRetried})
 	return s
+}
+
+// jobDied keeps the message's state with its job's: when the job gives up (attempts
+// exhausted, a permanent refusal, a crash on every try), the message is "failed" with
+// the job's last error, in the same transaction.
+func (s *Service) jobDied(ctx context.Context, q db.Querier, j jobs.Job, lastErr string) error {
+	var a sendArgs
+	if err := j.Decode(&a); err != nil {
+		return nil // nothing to keep in step with
+	}
+	_, err := q.Exec(ctx, "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state = 'pending'", lastErr, a.ID)
+	return err
+}
+
+// jobRetried puts a failed message back to "pending" when an admin retries its job, so
+// the retried run sends it instead of finding it given up.
+func (s *Service) jobRetried(ctx context.Context, q db.Querier, j jobs.Job) error {
+	var a sendArgs
+	if err := j.Decode(&a); err != nil {
+		return nil
+	}
+	_, err := q.Exec(ctx, "UPDATE outbox SET state = 'pending' WHERE id = ? AND state = 'failed'", a.ID)
+	return err
 }
 
 // SetSender replaces the sender (tests point it at a loopback SMTP server).
@@ -195,9 +218,10 @@ func (s *Service) run(ctx context.Context, j jobs.Job) error {
 	}
 	sendErr := s.sender.Send(ctx, &o)
 	if sendErr != nil {
+		// The attempt is recorded; the state follows the job (jobDied makes it "failed"
+		// when the job gives up, at once for a permanent refusal).
 		_ = s.mark(ctx, a.ID, "pending", sendErr.Error())
 		if !mail.IsTemporary(sendErr) && !errors.Is(sendErr, context.DeadlineExceeded) {
-			_ = s.mark(ctx, a.ID, "failed", sendErr.Error())
 			return jobs.Cancel(sendErr)
 		}
 		return sendErr
@@ -227,18 +251,11 @@ func (s *Service) ForCase(ctx context.Context, caseID int64) ([]Row, error) {
 }
 
 func (s *Service) list(ctx context.Context, where string, arg any) ([]Row, error) {
-	rows, err := s.db.Read().Query(ctx, "SELECT id, channel, recipient, subject, purpose, state, attempts, last_error, created_at, sent_at FROM outbox WHERE "+where+" ORDER BY id", arg)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Row
-	for rows.Next() {
-		var r Row
-		if err := rows.Scan(&r.ID, &r.Channel, &r.Recipient, &r.Subject, &r.Purpose, &r.State, &r.Attempts, &r.LastError, &r.CreatedAt, &r.SentAt); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.All(ctx, s.db.Read(), scanRow,
+		"SELECT id, channel, recipient, subject, purpose, state, attempts, last_error, created_at, sent_at FROM outbox WHERE "+where+" ORDER BY id", arg)
+}
+
+func scanRow(sc db.Scanner) (r Row, err error) {
+	err = sc.Scan(&r.ID, &r.Channel, &r.Recipient, &r.Subject, &r.Purpose, &r.State, &r.Attempts, &r.LastError, &r.CreatedAt, &r.SentAt)
+	return r, err
 }

@@ -70,6 +70,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 		api.WriteProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+" (see /api/v1/openapi.json)")
 	})
 	a.Jobs.OnDone = func(kind, outcome string, _ time.Duration) { s.metrics.jobs.WithLabelValues(kind, outcome).Inc() }
+	s.metrics.reg.MustRegister(newQueueCollector(a.Jobs, a.Log))
 
 	cop := http.NewCrossOriginProtection()
 	// API clients authenticate with bearer tokens, which browsers do not attach by

@@ -24,6 +24,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/httperr"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/validate"
@@ -267,39 +268,33 @@ type errorPage struct {
 	Message string
 }
 
-// serveError is the one place errors become pages. Not-found and not-allowed for
+// serveError is the one place errors become pages. The status comes from httperr.Map
+// (the API's mapping too); only the wording is the web's. Not-found and not-allowed for
 // objects whose existence is secret are both "not found".
 func (h *Handlers) serveError(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. The error has been logged with request id "+reqctx.RequestID(r.Context())+"."
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.Is(err, authz.ErrUnauthenticated):
+	p := httperr.Map(err)
+	if errors.Is(err, errCSRF) {
+		p = httperr.Problem{Status: http.StatusForbidden, Detail: err.Error()}
+	}
+	status, msg := p.Status, p.Detail
+	switch status {
+	case http.StatusUnauthorized:
 		http.Redirect(w, r, "/login?next="+safeNext(r.URL.Path), http.StatusSeeOther)
 		return
-	case errors.Is(err, db.ErrNotFound):
-		status, msg = http.StatusNotFound, "There is nothing here, or you do not have access to it."
-	case errors.Is(err, authz.ErrForbidden):
-		status, msg = http.StatusForbidden, "Your role does not allow this."
-	case errors.Is(err, authz.ErrReadInRequired):
-		status, msg = http.StatusForbidden, err.Error()
-	case errors.Is(err, errCSRF):
-		status, msg = http.StatusForbidden, err.Error()
-	case isRule(err):
-		status, msg = http.StatusConflict, err.Error()
-	case errors.Is(err, account.ErrRateLimited):
-		status, msg = http.StatusTooManyRequests, err.Error()
-		setRetryAfter(w, account.RetryAfter(err))
-	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("The form is larger than the limit of %d bytes.", mbe.Limit)
-	default:
-		if fe, ok := validate.As(err); ok {
-			status, msg = http.StatusUnprocessableEntity, fe.Error()
-		} else {
-			h.log.Error("web: request failed", "request_id", reqctx.RequestID(r.Context()), "route", r.Pattern, "err", err)
+	case http.StatusNotFound:
+		msg = "There is nothing here, or you do not have access to it."
+	case http.StatusForbidden:
+		if errors.Is(err, authz.ErrForbidden) {
+			msg = "Your role does not allow this."
 		}
+	case http.StatusTooManyRequests:
+		setRetryAfter(w, p.RetryAfter)
+	case http.StatusInternalServerError:
+		msg = "Something went wrong on our side. The error has been logged with request id " + reqctx.RequestID(r.Context()) + "."
+		h.log.Error("web: request failed", "request_id", reqctx.RequestID(r.Context()), "route", r.Pattern, "err", err)
 	}
-	p := errorPage{BasePage: h.base(r, http.StatusText(status)), Status: status, Message: msg}
-	if rerr := h.render(w, r, status, "error", p); rerr != nil {
+	page := errorPage{BasePage: h.base(r, http.StatusText(status)), Status: status, Message: msg}
+	if rerr := h.render(w, r, status, "error", page); rerr != nil {
 		http.Error(w, msg, status)
 	}
 }
@@ -385,12 +380,6 @@ func clientIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
-}
-
-// isRule reports whether err is a state rule a request broke (409).
-func isRule(err error) bool {
-	var r interface{ Rule() string }
-	return errors.As(err, &r)
 }
 
 func parseInt(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
