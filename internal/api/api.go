@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -21,6 +23,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/idem"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/validate"
@@ -51,7 +54,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token (sirt_…)."},
 	}
 	cfg.Servers = []*huma.Server{{URL: a.Cfg.BaseURL}}
-	h := humago.New(mux, cfg)
+	h := humago.New(textMux{mux}, cfg)
 	x := &API{app: a, huma: h}
 	x.registerAccount()
 	x.registerAdmin()
@@ -60,6 +63,23 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerPlan()
 	x.registerCases()
 	return x
+}
+
+// textMux registers the API's handlers so that JSON bodies reach them with bytes that
+// are not UTF-8 marked (validate.JSONTextReader): the field is then refused by name
+// instead of encoding/json turning the bytes into U+FFFD.
+type textMux struct{ *http.ServeMux }
+
+func (m textMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody && (r.Header.Get("Content-Type") == "" || strings.Contains(r.Header.Get("Content-Type"), "json")) {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{validate.JSONTextReader(r.Body), r.Body}
+		}
+		h(w, r)
+	})
 }
 
 // OpenAPI returns the generated document.
@@ -99,6 +119,17 @@ func Problem(err error) error {
 	var se huma.StatusError
 	if errors.As(err, &se) {
 		return err
+	}
+	if errors.Is(err, idem.ErrReplay) {
+		return huma.Error409Conflict(err.Error())
+	}
+	var tooLarge interface{ TooLarge() bool }
+	if fe, ok := validate.As(err); ok && errors.As(err, &tooLarge) {
+		details := make([]error, len(fe))
+		for i, f := range fe {
+			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message}
+		}
+		return huma.NewError(http.StatusRequestEntityTooLarge, "the upload is too large: "+fe.Error(), details...)
 	}
 	if fe, ok := validate.As(err); ok {
 		details := make([]error, len(fe))

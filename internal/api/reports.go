@@ -58,6 +58,10 @@ func RememberIP(next http.Handler) http.Handler {
 
 func ipFrom(ctx context.Context) string { s, _ := ctx.Value(ipKey{}).(string); return s }
 
+// ClientIP is the client address RememberIP stored (for rate limits and the scope of
+// anonymous Idempotency-Keys).
+func ClientIP(ctx context.Context) string { return ipFrom(ctx) }
+
 func (x *API) registerReports() {
 	h := x.huma
 	// Reports per IP address: a burst (default 50), then one per interval (default 2 s).
