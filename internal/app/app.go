@@ -117,13 +117,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Intake: a.Intake, Log: a.Log}, cases.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL, Team: cfg.Team,
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
-	a.Intake.SetOpenCase(func(ctx context.Context, actor authz.Actor, reportID string) (string, error) {
-		c, err := a.Cases.Open(ctx, actor, cases.NewCase{ReportID: reportID})
-		if err != nil {
-			return "", err
-		}
-		return c.PublicID, nil
-	})
+	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
 	a.registerJobs()
 	return a
 }

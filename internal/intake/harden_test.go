@@ -2,6 +2,8 @@ package intake_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -225,6 +227,54 @@ func TestMailWithControlBytesIsKeptFaithfully(t *testing.T) {
 		}
 		if !bytes.Equal(kept, raw) {
 			t.Fatalf("the original message is not kept byte for byte (%d attachments)", len(as))
+		}
+	})
+}
+
+// Triage to Coordinate and the case it opens are one transaction: when opening the
+// case fails (here after the case rows were written, as a crash would), the decision
+// is not recorded either, and nothing of the case is left.
+func TestCoordinateAndItsCaseAreOneTransaction(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		resp := ta.User(authz.RoleResponder)
+		r, _, _ := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Needs coordinating, twice"))
+		in := intake.TriageInput{DecisionPoints: map[string]string{"RP": "Y", "SCON": "N", "RC": "NC", "SC": "M", "SE": "A", "U": "S", "PSI": "S"}}
+		var events, outbox int
+		count := func() (int, int) {
+			var e, o int
+			_ = d.Read().QueryRow(ctx, "SELECT COUNT(*) FROM events").Scan(&e)
+			_ = d.Read().QueryRow(ctx, "SELECT COUNT(*) FROM outbox").Scan(&o)
+			return e, o
+		}
+		events, outbox = count()
+		ta.App.Intake.SetOpenCase(func(ctx context.Context, q db.Querier, a authz.Actor, id string) (string, error) {
+			if _, err := ta.App.Cases.OpenFromReportTx(ctx, q, a, id); err != nil {
+				return "", err
+			}
+			return "", errors.New("the process died while opening the case")
+		})
+		if _, err := ta.App.Intake.Triage(ctx, resp.Actor(), r.PublicID, in); err == nil {
+			t.Fatal("triage succeeded although its case could not be opened")
+		}
+		got, _ := ta.App.Intake.Get(ctx, resp.Actor(), r.PublicID)
+		if got.State != intake.StateAcknowledged || got.Outcome != "" || got.TriagedAt != nil {
+			t.Fatalf("the failed triage was committed: state %s outcome %q", got.State, got.Outcome)
+		}
+		if _, err := ta.App.Cases.Get(ctx, resp.Actor(), r.PublicID); err == nil {
+			t.Fatal("the case of the failed triage exists")
+		}
+		if e, o := count(); e != events || o != outbox {
+			t.Fatalf("the failed triage left %d events and %d outbox rows", e-events, o-outbox)
+		}
+		// With case opening working again, the same decision goes through with its case.
+		ta.App.Intake.SetOpenCase(ta.App.Cases.OpenFromReportTx)
+		dec, err := ta.App.Intake.Triage(ctx, resp.Actor(), r.PublicID, in)
+		if err != nil || dec.Case != r.PublicID {
+			t.Fatalf("triage: %v %+v", err, dec)
+		}
+		if _, err := ta.App.Cases.Get(ctx, resp.Actor(), r.PublicID); err != nil {
+			t.Fatalf("the case: %v", err)
 		}
 	})
 }

@@ -486,8 +486,6 @@ func (h *Handlers) reportTriage(w http.ResponseWriter, r *http.Request) error {
 	msg := "Triaged: " + d.Outcome + "."
 	if d.Case != "" {
 		msg += " Case " + d.Case + " is open."
-	} else if d.CaseError != "" {
-		msg += " No case was opened: " + d.CaseError
 	}
 	return h.reportDone(w, r, msg)
 }
