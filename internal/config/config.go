@@ -17,6 +17,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/netguard"
 )
 
 // Config is everything sirt can be told at start.
@@ -45,6 +46,9 @@ type Config struct {
 	Workdays      string        // the team's working week, e.g. Mon-Fri
 	HolidaysFile  string        // one holiday a line: YYYY-MM-DD Name
 	IntakeEvery   time.Duration // then one per this interval
+	// OutboundAllow lists internal destinations outbound requests (webhooks) may
+	// reach although they are loopback or private: CIDRs, addresses or host names.
+	OutboundAllow []string
 }
 
 // Defaults returns the configuration sirt runs with when told nothing.
@@ -86,6 +90,15 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Workers, "workers", c.Workers, "job workers in this process (env SIRT_WORKERS)")
 	fs.IntVar(&c.IntakeBurst, "intake-burst", c.IntakeBurst, "reports accepted at once from one IP address before the rate limit (env SIRT_INTAKE_BURST)")
 	fs.DurationVar(&c.IntakeEvery, "intake-every", c.IntakeEvery, "after the burst, one report per this interval per IP address (env SIRT_INTAKE_EVERY)")
+	fs.Func("outbound-allow", "comma-separated CIDRs, addresses or host names that webhooks may reach although internal (loopback, private); for on-premise receivers (env SIRT_OUTBOUND_ALLOW)", func(v string) error {
+		c.OutboundAllow = nil
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.OutboundAllow = append(c.OutboundAllow, a)
+			}
+		}
+		return nil
+	})
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long SIGTERM waits for requests and jobs in flight (env SIRT_SHUTDOWN_GRACE)")
 }
 
@@ -171,6 +184,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Calendar(); err != nil {
 		errs = append(errs, err)
+	}
+	if _, err := netguard.New(c.OutboundAllow, ""); err != nil {
+		bad("--outbound-allow: %v", err)
 	}
 	if c.IntakeBurst < 1 {
 		bad("--intake-burst: %d must be at least 1", c.IntakeBurst)
