@@ -115,7 +115,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	}
 	a.Outbox.SetGuard(a.Outbound)
 	a.Intake = intake.New(d, a.Clock, a.Events, a.Jobs, &intake.Files{Dir: cfg.Files}, intake.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL,
-		Team: cfg.Team, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy()}, a.Log)
+		Team: cfg.Team, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), AuthservID: cfg.AuthservID}, a.Log)
 	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
 	a.Intake.SetTeamKey(a.TeamKey)
 	a.Advisories = advisory.New(d, a.Clock, a.Events, a.Jobs, advisory.Config{IDPrefix: cfg.IDPrefix, OSVPrefix: cfg.OSVPrefix,

@@ -68,7 +68,8 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		if perr != nil {
 			// Keep what we cannot read as a report a person will look at.
 			sub := Submission{Summary: "Unreadable email from " + from, Details: "sirt could not read this message: " + perr.Error() +
-				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)}}
+				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)},
+				holdAck: "the message could not be read, so its sender could not be checked"}
 			printable(&sub.Summary, &sub.Details)
 			_ = sub.Normalize()
 			r, _, err := s.insert(ctx, q, actor, SourceEmail, sub, "")
@@ -104,6 +105,9 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		}
 		sub := Submission{Summary: strings.TrimSpace(m.Subject), Details: m.Text,
 			Reporter: Reporter{Name: m.From.Name, Email: validEmail(m.From.Addr)}}
+		if auth := mail.VerifySender(raw, s.cfg.AuthservID, m.From.Addr); !auth.Verified {
+			sub.holdAck = auth.Reason
+		}
 		if sub.Summary == "" {
 			sub.Summary = "(no subject)"
 		}

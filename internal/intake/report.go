@@ -105,7 +105,7 @@ func (s *Service) insert(ctx context.Context, q db.Querier, actor authz.Actor, s
 		Impact: in.Impact, Severity: in.Severity, CVSSVector: in.CVSSVector, CWE: in.CWE, Exploitation: in.Exploitation,
 		Publicity: in.Publicity, SharedWith: in.SharedWith, Patch: in.ProposedPatch, Tests: in.Tests, Workaround: in.Workaround,
 		Disclosure: in.Disclosure, Reporter: in.Reporter, ReceivedAt: now, UpdatedAt: now, replyToken: mail.NewToken(),
-		AckDue: s.cfg.Policy.AcknowledgeBy(s.cfg.Calendar, now), AssessDue: s.cfg.Policy.AssessBy(s.cfg.Calendar, now)}
+		AckDue: s.cfg.Policy.AcknowledgeBy(s.cfg.Calendar, now), AssessDue: s.cfg.Policy.AssessBy(s.cfg.Calendar, now), holdAck: in.holdAck}
 	if r.Affected == nil {
 		r.Affected = []Affected{}
 	}

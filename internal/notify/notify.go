@@ -123,7 +123,7 @@ func (s *Service) ReleaseHeld(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err := s.db.InTx(ctx, func(q db.Querier) error {
-		ids, err := db.Int64s(ctx, q, "SELECT id FROM outbox WHERE state = 'held'")
+		ids, err := db.Int64s(ctx, q, "SELECT id FROM outbox WHERE state = 'held' AND hold_reason = ''") // not those held for a responder (held.go)
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,7 @@ func (h *Handlers) registerIntake(mux *http.ServeMux) {
 	handle("POST /reports/{id}/request-missing", h.reportMissing)
 	handle("POST /reports/{id}/duplicate", h.reportDuplicate)
 	handle("GET /reports/{id}/files/{file}", h.reportFile)
+	handle("POST /reports/{id}/outbox/{oid}/release", h.reportRelease)
 }
 
 type reportFormPage struct {
@@ -412,9 +413,11 @@ type reportPage struct {
 	Similar     []*intake.Report
 	History     intake.ReporterHistory
 	Outbox      []notify.Row
-	Criteria    ssvc.Criteria
-	Responders  []*account.User
-	Staff       bool
+	// HeldForResponder marks outbox rows a responder may release (unauthenticated mail).
+	HeldForResponder map[int64]bool
+	Criteria         ssvc.Criteria
+	Responders       []*account.User
+	Staff            bool
 }
 
 func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
@@ -442,6 +445,10 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if p.Outbox, err = h.app.Outbox.ForReport(r.Context(), rep.ID); err != nil {
 			return err
+		}
+		p.HeldForResponder = map[int64]bool{}
+		for _, o := range p.Outbox {
+			p.HeldForResponder[o.ID] = o.State == "held" && strings.HasPrefix(o.LastError, notify.HeldPrefix)
 		}
 		t, err := ssvc.CoordinatorTriage()
 		if err != nil {
@@ -547,6 +554,23 @@ func (h *Handlers) reportDuplicate(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return h.reportDone(w, r, "Merged as a duplicate.")
+}
+
+// reportRelease sends a message held for a responder (an acknowledgement to a mail
+// sender nobody authenticated), once a responder judged the sender genuine.
+func (h *Handlers) reportRelease(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("oid"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	if err := h.app.Intake.ReleaseMessage(r.Context(), a, r.PathValue("id"), id); err != nil {
+		return err
+	}
+	return h.reportDone(w, r, "Released: the message is on its way.")
 }
 
 func (h *Handlers) reportFile(w http.ResponseWriter, r *http.Request) error {
