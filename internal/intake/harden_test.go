@@ -95,6 +95,23 @@ func TestOversizedFileRefusesTheWholeReport(t *testing.T) {
 			t.Fatalf("stored %d reports and %d files, want 1 and 1", n, f)
 		}
 
+		// A signed-in finder's form (its CSRF token read first) works the same way.
+		member := ta.Browser()
+		member.SignIn(ta.User(authz.RoleMember))
+		fields["csrf"] = member.CSRF()
+		r = postMultipart(t, member, ta.URL+"/report", fields, map[string][]byte{"poc.png": bytes.Repeat([]byte{1}, 10<<20+1)})
+		if r.StatusCode != 413 || !bytes.Contains(r.Body, []byte("finder@example.org")) || !bytes.Contains(r.Body, []byte("poc.png is larger than the limit")) {
+			t.Fatalf("signed-in form with a file too large: %d", r.StatusCode)
+		}
+		r = postMultipart(t, member, ta.URL+"/report", fields, map[string][]byte{"poc.png": []byte("small")})
+		if r.StatusCode != 303 {
+			t.Fatalf("signed-in form with a file: %d %.500s", r.StatusCode, r.Body)
+		}
+		if n, f := countReports(t, d); n != 2 || f != 2 {
+			t.Fatalf("stored %d reports and %d files, want 2 and 2", n, f)
+		}
+		delete(fields, "csrf")
+
 		// The API: 413 for a file over the limit, nothing attached.
 		_, rc, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), "api", sub("Report for uploads"))
 		if err != nil {
@@ -113,7 +130,7 @@ func TestOversizedFileRefusesTheWholeReport(t *testing.T) {
 		if res.StatusCode != 413 || !strings.Contains(res.Problem(t).Text(), "attachments") {
 			t.Fatalf("API upload of 10 MiB + 1: %d %.300s", res.StatusCode, res.Body)
 		}
-		if _, f := countReports(t, d); f != 1 {
+		if _, f := countReports(t, d); f != 2 {
 			t.Fatalf("the refused upload stored a file: %d files", f)
 		}
 	})

@@ -114,6 +114,22 @@ func decodeReportForm(r *http.Request) (intake.Submission, string, []intake.Uplo
 // readMultipart streams a multipart form into vals and uploads, reading at most
 // maxUpload + 1 bytes of each file (the rest is read and dropped).
 func readMultipart(r *http.Request, vals url.Values) ([]intake.Upload, error) {
+	if r.MultipartForm != nil { // parsed already, for the CSRF check of a signed-in browser
+		for k, vs := range r.MultipartForm.Value {
+			vals[k] = vs
+		}
+		var ups []intake.Upload
+		for _, fh := range r.MultipartForm.File["attachments"] {
+			u, err := readUpload(fh)
+			if err != nil {
+				return ups, err
+			}
+			if len(u.Data) > 0 {
+				ups = append(ups, u)
+			}
+		}
+		return ups, nil
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, validate.Field("form", "the form could not be read: %v", err)
