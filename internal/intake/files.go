@@ -78,9 +78,6 @@ func (e *TooLargeError) Error() string  { return e.Fields.Error() }
 func (e *TooLargeError) Unwrap() error  { return e.Fields }
 func (e *TooLargeError) TooLarge() bool { return true }
 
-// Limits returns the per-file (and per-upload total) byte limit and the file count limit.
-func (f *Files) Limits() (int64, int) { return f.limits() }
-
 // check validates uploads before anything is stored.
 func (f *Files) check(ups []Upload) error {
 	mb, mf := f.limits()
