@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -23,6 +25,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/httperr"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/reqctx"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // Prefix is where the API lives.
@@ -50,7 +53,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 		"bearer": {Type: "http", Scheme: "bearer", Description: "An API token (sirt_…)."},
 	}
 	cfg.Servers = []*huma.Server{{URL: a.Cfg.BaseURL}}
-	h := humago.New(mux, cfg)
+	h := humago.New(textMux{mux}, cfg)
 	x := &API{app: a, huma: h}
 	x.registerAccount()
 	x.registerAdmin()
@@ -59,6 +62,23 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerPlan()
 	x.registerCases()
 	return x
+}
+
+// textMux registers the API's handlers so that JSON bodies reach them with bytes that
+// are not UTF-8 marked (validate.JSONTextReader): the field is then refused by name
+// instead of encoding/json turning the bytes into U+FFFD.
+type textMux struct{ *http.ServeMux }
+
+func (m textMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.ServeMux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody && (r.Header.Get("Content-Type") == "" || strings.Contains(r.Header.Get("Content-Type"), "json")) {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{validate.JSONTextReader(r.Body), r.Body}
+		}
+		h(w, r)
+	})
 }
 
 // OpenAPI returns the generated document.
@@ -110,6 +130,12 @@ func Problem(err error) error {
 			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message}
 		}
 		return huma.Error422UnprocessableEntity("the request has invalid fields: "+p.Detail, details...)
+	case http.StatusRequestEntityTooLarge:
+		details := make([]error, len(p.Fields))
+		for i, f := range p.Fields {
+			details[i] = &huma.ErrorDetail{Location: "body." + f.Field, Message: f.Message}
+		}
+		return huma.NewError(p.Status, p.Detail, details...)
 	case http.StatusUnauthorized:
 		return huma.Error401Unauthorized("sign-in required: send Authorization: Bearer <token>")
 	case http.StatusTooManyRequests:

@@ -67,6 +67,10 @@ func ipFrom(ctx context.Context) string {
 	return s
 }
 
+// ClientIP is the client address RememberIP stored (for rate limits and the scope of
+// anonymous Idempotency-Keys).
+func ClientIP(ctx context.Context) string { return ipFrom(ctx) }
+
 func (x *API) registerReports() {
 	h := x.huma
 	// Reports per IP address: a burst (default 50), then one per interval (default 2 s).
@@ -247,6 +251,20 @@ func (x *API) registerReports() {
 	}
 	simple("request-missing", "request-missing", "Send the finder the SIRT-ready elements still missing", x.app.Intake.RequestMissing)
 	simple("park-report", "park", "Park until the finder sends a working reproduction (reminder, then auto-close)", x.app.Intake.ParkForReproduction)
+
+	type releaseIn struct {
+		ID     string `path:"id"`
+		Outbox int64  `path:"oid" doc:"The outbox message id (report page, or GET …/outbox)."`
+	}
+	huma.Register(h, huma.Operation{OperationID: "release-report-message", Method: http.MethodPost, Path: Prefix + "/reports/{id}/outbox/{oid}/release",
+		Summary: "Send a message held for a responder (an acknowledgement to an unauthenticated mail sender)", Tags: []string{"triage"}, Security: bearer,
+		DefaultStatus: http.StatusNoContent}, func(ctx context.Context, in *releaseIn) (*struct{}, error) {
+		a, err := signedIn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return nil, Problem(x.app.Intake.ReleaseMessage(ctx, a, in.ID, in.Outbox))
+	})
 
 	type dupIn struct {
 		ID   string `path:"id"`

@@ -24,6 +24,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/plan"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
@@ -51,8 +52,10 @@ type App struct {
 
 	Templates *templates.Store
 	Outbox    *notify.Service
-	Intake    *intake.Service
-	Plan      *plan.Service
+	// Outbound guards requests sirt makes to URLs people give it (webhooks).
+	Outbound *netguard.Guard
+	Intake   *intake.Service
+	Plan     *plan.Service
 	// Advisories drafts, reviews, schedules, publishes and exports advisories.
 	Advisories *advisory.Service
 	// Cases coordinates vulnerabilities among many parties under embargo.
@@ -137,8 +140,13 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Templates = templates.New(a.Settings)
 	a.Outbox = notify.New(d, a.Clock, a.Jobs, notify.Config{From: fmt.Sprintf("%s <%s>", cfg.Team, cfg.MailFrom), Host: mailHost(cfg), Intake: cfg.IntakeAddress},
 		o.Mailer, a.TeamKey)
+	a.Outbound, _ = netguard.New(cfg.OutboundAllow, cfg.BaseURL) // checked by cfg.Validate
+	if a.Outbound == nil {
+		a.Outbound = netguard.MustNew(nil, cfg.BaseURL)
+	}
+	a.Outbox.SetGuard(a.Outbound)
 	a.Intake = intake.New(d, a.Clock, a.Events, a.Jobs, &intake.Files{Dir: cfg.Files}, intake.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL,
-		Team: cfg.Team, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy()}, a.Log)
+		Team: cfg.Team, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), AuthservID: cfg.AuthservID}, a.Log)
 	a.Intake.SetMessaging(intake.Messaging{Templates: a.Templates, Outbox: a.Outbox})
 	a.Intake.SetTeamKey(a.TeamKey)
 	a.Advisories = advisory.New(d, a.Clock, a.Events, a.Jobs, advisory.Config{IDPrefix: cfg.IDPrefix, OSVPrefix: cfg.OSVPrefix,
@@ -148,13 +156,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Intake: a.Intake, Log: a.Log}, cases.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL, Team: cfg.Team,
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
-	a.Intake.SetOpenCase(func(ctx context.Context, actor authz.Actor, reportID string) (string, error) {
-		c, err := a.Cases.Open(ctx, actor, cases.NewCase{ReportID: reportID})
-		if err != nil {
-			return "", err
-		}
-		return c.PublicID, nil
-	})
+	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
 	a.registerJobs()
 	return a
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -27,7 +28,8 @@ import (
 // signed deliveries once its participant is read in.
 func TestCoordinationFlow(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
-		ta := testapp.New(t, d)
+		// The webhook receiver is on 127.0.0.1: allowed explicitly, as on premises.
+		ta := testapp.NewWith(t, d, testapp.Options{Config: func(c *config.Config) { c.OutboundAllow = []string{"127.0.0.1"} }})
 		ctx := context.Background()
 		resp := ta.User(authz.RoleResponder)
 		admin := ta.User(authz.RoleAdmin)

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -53,6 +54,39 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 	}
 	var c *Case
 	err := s.db.InTx(ctx, func(q db.Querier) error {
+		var err error
+		c, err = s.openTx(ctx, q, actor, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, c.PublicID)
+}
+
+// OpenFromReportTx opens the case of a report inside q (triage to Coordinate: the
+// decision and its case are one transaction) and returns the case id. A report that
+// has its case already keeps it.
+func (s *Service) OpenFromReportTx(ctx context.Context, q db.Querier, actor authz.Actor, reportID string) (string, error) {
+	if err := authz.Can(actor, authz.CreateCase, nil); err != nil {
+		return "", err
+	}
+	in := NewCase{ReportID: strings.ToUpper(strings.TrimSpace(reportID)), Terms: DefaultTerms}
+	c, err := s.openTx(ctx, q, actor, in)
+	var rule *RuleError
+	if errors.As(err, &rule) && rule.Code == "cases.report_has_case" {
+		return in.ReportID, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return c.PublicID, nil
+}
+
+// openTx opens a checked NewCase inside q.
+func (s *Service) openTx(ctx context.Context, q db.Querier, actor authz.Actor, in NewCase) (*Case, error) {
+	var c *Case
+	err := func() error {
 		now := s.clock.Now()
 		var rep *intake.Report
 		var pid string
@@ -138,11 +172,8 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 			return err
 		}
 		return s.intake.MarkCoordinating(ctx, q, actor, rep, c.PublicID)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Get(ctx, actor, c.PublicID)
+	}()
+	return c, err
 }
 
 func reportDetails(r *intake.Report) string {

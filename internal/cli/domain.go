@@ -36,7 +36,7 @@ func serveModules(ctx context.Context, a *app.App) ([]server.Module, []server.Li
 		if err != nil {
 			return nil, nil, fmt.Errorf("--smtp-addr %s: %w", a.Cfg.SMTPAddr, err)
 		}
-		srv := mail.NewServer(mail.ServerConfig{Domain: domain, Logger: a.Log}, a.Intake.Deliver)
+		srv := mail.NewServer(mail.ServerConfig{Domain: domain, Logger: a.Log, Limit: mail.NewRateLimit(a.Cfg.SMTPBurst, a.Cfg.SMTPEvery)}, a.Intake.Deliver)
 		extra = append(extra, &smtpListener{srv: srv, l: l})
 		a.Log.Info("SMTP intake listening", "addr", l.Addr().String(), "domain", domain)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/calendar"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/netguard"
 )
 
 // Config is everything sirt can be told at start.
@@ -55,6 +56,12 @@ type Config struct {
 	// SecretKeyFile holds the key that encrypts the team's private key and the server
 	// secrets in the database; empty: they are stored as they are.
 	SecretKeyFile string
+	// OutboundAllow lists internal destinations outbound requests (webhooks) may
+	// reach although they are loopback or private: CIDRs, addresses or host names.
+	OutboundAllow []string
+	SMTPBurst     int           // inbound mails accepted at once per address and per sender
+	SMTPEvery     time.Duration // then one per this interval
+	AuthservID    string        // the receiving MTA's authserv-id (Authentication-Results)
 }
 
 // Defaults returns the configuration sirt runs with when told nothing.
@@ -62,7 +69,7 @@ func Defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", Data: "./sirt-data", Team: "OSS-SIRT", IDPrefix: "OSS-SIRT", OSVPrefix: "x_",
 		LogFormat: "text", LogLevel: "info", Workers: 4, ShutdownGrace: 20 * time.Second,
-		IntakeBurst: 50, IntakeEvery: 2 * time.Second, TimeZone: "UTC", Workdays: "Mon-Fri",
+		IntakeBurst: 50, IntakeEvery: 2 * time.Second, SMTPBurst: 10, SMTPEvery: time.Minute, TimeZone: "UTC", Workdays: "Mon-Fri",
 		ProxyHeader: "X-Forwarded-For",
 	}
 }
@@ -100,6 +107,18 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IntakeEvery, "intake-every", c.IntakeEvery, "after the burst, one report per this interval per IP address (env SIRT_INTAKE_EVERY)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies whose --proxy-header names the client: comma-separated addresses and CIDRs, e.g. 10.0.0.0/8,::1 (env SIRT_TRUSTED_PROXIES)")
 	fs.StringVar(&c.ProxyHeader, "proxy-header", c.ProxyHeader, "the header the trusted proxies set: X-Forwarded-For or Forwarded (env SIRT_PROXY_HEADER)")
+	fs.IntVar(&c.SMTPBurst, "smtp-burst", c.SMTPBurst, "inbound mails accepted at once from one connecting address, and from one envelope sender, before a temporary 450 (env SIRT_SMTP_BURST)")
+	fs.DurationVar(&c.SMTPEvery, "smtp-every", c.SMTPEvery, "after the burst, one inbound mail per this interval per address and per sender (env SIRT_SMTP_EVERY)")
+	fs.StringVar(&c.AuthservID, "mail-authserv-id", c.AuthservID, "authserv-id of the mail server in front of --smtp-addr whose Authentication-Results headers are trusted; mail intake is acknowledged automatically only to senders it verified (env SIRT_MAIL_AUTHSERV_ID)")
+	fs.Func("outbound-allow", "comma-separated CIDRs, addresses or host names that webhooks may reach although internal (loopback, private); for on-premise receivers (env SIRT_OUTBOUND_ALLOW)", func(v string) error {
+		c.OutboundAllow = nil
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.OutboundAllow = append(c.OutboundAllow, a)
+			}
+		}
+		return nil
+	})
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "how long SIGTERM waits for requests and jobs in flight (env SIRT_SHUTDOWN_GRACE)")
 }
 
@@ -185,6 +204,15 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Calendar(); err != nil {
 		errs = append(errs, err)
+	}
+	if _, err := netguard.New(c.OutboundAllow, ""); err != nil {
+		bad("--outbound-allow: %v", err)
+	}
+	if c.SMTPBurst < 1 {
+		bad("--smtp-burst: %d must be at least 1", c.SMTPBurst)
+	}
+	if c.SMTPEvery <= 0 {
+		bad("--smtp-every: %v must be positive (e.g. 1m)", c.SMTPEvery)
 	}
 	if c.IntakeBurst < 1 {
 		bad("--intake-burst: %d must be at least 1", c.IntakeBurst)

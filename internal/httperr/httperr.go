@@ -12,6 +12,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/idem"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -37,13 +38,19 @@ type Rule interface{ Rule() string }
 //	authz.ErrUnauthenticated, ErrNoSession   401 (the web sends the sign-in page)
 //	authz.ErrForbidden, ErrReadInRequired    403
 //	db.ErrNotFound (also "not allowed to know") 404
-//	db.ErrConflict, a Rule                   409
+//	db.ErrConflict, a Rule, idem.ErrReplay   409
+//	a validate error that is TooLarge        413, with the field
 //	*http.MaxBytesError                      413
 //	account.ErrRateLimited                   429
 //	anything else                            500
 func Map(err error) Problem {
 	if err == nil {
 		return Problem{Status: http.StatusOK}
+	}
+	// A field error that is about size (an attachment over the limit) is 413, with the field.
+	var tooLarge interface{ TooLarge() bool }
+	if fe, ok := validate.As(err); ok && errors.As(err, &tooLarge) && tooLarge.TooLarge() {
+		return Problem{Status: http.StatusRequestEntityTooLarge, Detail: "the upload is too large: " + fe.Error(), Fields: fe}
 	}
 	if fe, ok := validate.As(err); ok {
 		return Problem{Status: http.StatusUnprocessableEntity, Detail: fe.Error(), Fields: fe}
@@ -57,7 +64,7 @@ func Map(err error) Problem {
 		return Problem{Status: http.StatusNotFound, Detail: "not found"}
 	case errors.Is(err, authz.ErrReadInRequired), errors.Is(err, authz.ErrForbidden):
 		return Problem{Status: http.StatusForbidden, Detail: err.Error()}
-	case errors.Is(err, db.ErrConflict), errors.As(err, &rule):
+	case errors.Is(err, db.ErrConflict), errors.As(err, &rule), errors.Is(err, idem.ErrReplay):
 		return Problem{Status: http.StatusConflict, Detail: err.Error()}
 	case errors.As(err, &mbe):
 		return Problem{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the request body is larger than the limit of %d bytes", mbe.Limit)}

@@ -100,11 +100,37 @@ func (s *Service) ackTx(ctx context.Context, q db.Querier, r *Report, token stri
 		return err
 	}
 	if r.Reporter.Email != "" && s.msg.Outbox != nil {
-		_, err := s.msg.Outbox.Queue(ctx, q, notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
-			Purpose: "acknowledgement", ThreadTok: r.replyToken, InReplyTo: r.mailMessageID()})
+		m := notify.Message{To: r.Reporter.Email, Subject: subject, Body: body, ReportID: r.ID,
+			Purpose: "acknowledgement", ThreadTok: r.replyToken, InReplyTo: r.mailMessageID()}
+		if r.holdAck != "" {
+			// Anyone can put a third party's address in From: an automatic answer to
+			// an unauthenticated sender waits for a responder to release it.
+			_, err := s.msg.Outbox.QueueHeld(ctx, q, m, r.holdAck)
+			return err
+		}
+		_, err := s.msg.Outbox.Queue(ctx, q, m)
 		return err
 	}
 	return nil
+}
+
+// ReleaseMessage sends a message of a report that was held for a responder (an
+// acknowledgement to a mail sender the receiving server did not authenticate).
+func (s *Service) ReleaseMessage(ctx context.Context, actor authz.Actor, ref string, outboxID int64) error {
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		r, err := s.ForUpdate(ctx, q, actor, ref, authz.TriageReport)
+		if err != nil {
+			return err
+		}
+		if s.msg.Outbox == nil {
+			return ErrNotFound
+		}
+		if err := s.msg.Outbox.Release(ctx, q, r.ID, outboxID); err != nil {
+			return err
+		}
+		_, err = s.events.Append(ctx, q, actor, events.Entry{Action: "report.message.released", Subject: r.Ref(), After: map[string]any{"outbox": outboxID}})
+		return err
+	})
 }
 
 // enqueueFinderMail mails a team message to the finder, if they left an address.

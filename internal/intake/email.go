@@ -12,6 +12,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/pgpkey"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // Email intake. The SMTP listener hands each message to Deliver, which stores the raw
@@ -66,8 +67,10 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		actor := authz.System("email")
 		if perr != nil {
 			// Keep what we cannot read as a report a person will look at.
-			sub := Submission{Summary: "Unreadable email from " + strings.ToValidUTF8(from, "?"), Details: "sirt could not read this message: " + perr.Error() +
-				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)}}
+			sub := Submission{Summary: "Unreadable email from " + from, Details: "sirt could not read this message: " + perr.Error() +
+				"\n\nThe raw message is kept as inbound mail #" + fmt.Sprint(a.ID) + ".", Reporter: Reporter{Email: validEmail(from)},
+				holdAck: "the message could not be read, so its sender could not be checked"}
+			printable(&sub.Summary, &sub.Details)
 			_ = sub.Normalize()
 			r, _, err := s.insert(ctx, q, actor, SourceEmail, sub, "")
 			if err != nil {
@@ -79,6 +82,12 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 			body := strings.TrimSpace(m.Text)
 			if body == "" {
 				body = "(empty message)"
+			}
+			if m.Replaced+printable(&body) > 0 {
+				body += keptNote(a.ID)
+				if err := s.storeRaw(ctx, q, r, raw); err != nil {
+					return err
+				}
 			}
 			if _, err := s.addMessage(ctx, q, actor, r, "finder", "finder", "email", body); err != nil {
 				return err
@@ -96,8 +105,17 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		}
 		sub := Submission{Summary: strings.TrimSpace(m.Subject), Details: m.Text,
 			Reporter: Reporter{Name: m.From.Name, Email: validEmail(m.From.Addr)}}
+		if auth := mail.VerifySender(raw, s.cfg.AuthservID, m.From.Addr); !auth.Verified {
+			sub.holdAck = auth.Reason
+		}
 		if sub.Summary == "" {
 			sub.Summary = "(no subject)"
+		}
+		// Mail is not refused for bytes that are not text: the report shows them
+		// visibly replaced and keeps the original message as a file.
+		changed := m.Replaced + printable(&sub.Summary, &sub.Details, &sub.Reporter.Name)
+		if changed > 0 {
+			sub.Details += keptNote(a.ID)
 		}
 		if len([]rune(sub.Summary)) > 300 {
 			sub.Summary = string([]rune(sub.Summary)[:300])
@@ -117,6 +135,11 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		if err := s.storeMailFiles(ctx, q, r, m); err != nil {
 			return err
 		}
+		if changed > 0 {
+			if err := s.storeRaw(ctx, q, r, raw); err != nil {
+				return err
+			}
+		}
 		if m.Encrypted {
 			if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.received.encrypted", Subject: r.Ref()}); err != nil {
 				return err
@@ -124,6 +147,32 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		}
 		return s.markInbound(ctx, q, a.ID, "processed", strings.Join(m.Warnings, "; "), r.ID)
 	})
+}
+
+// printable makes mail text storable without refusing it (validate.Printable) and
+// returns how many characters it replaced in all.
+func printable(fields ...*string) int {
+	n := 0
+	for _, f := range fields {
+		var k int
+		*f, k = validate.Printable(*f)
+		n += k
+	}
+	return n
+}
+
+func keptNote(id int64) string {
+	return fmt.Sprintf("\n\n(This mail contained bytes that are not text; they are shown as \uFFFD or as control pictures such as \u2400. "+
+		"The original message is attached as original-message.eml and kept as inbound mail #%d.)", id)
+}
+
+// storeRaw attaches the message exactly as it arrived.
+func (s *Service) storeRaw(ctx context.Context, q db.Querier, r *Report, raw []byte) error {
+	if s.files == nil {
+		return nil
+	}
+	_, err := s.files.store(ctx, q, r.ID, "email", Upload{Filename: "original-message.eml", Data: raw}, s.clock.Now())
+	return err
 }
 
 func validEmail(s string) string {

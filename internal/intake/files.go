@@ -70,24 +70,35 @@ func cleanName(n string) string {
 	return n
 }
 
+// TooLargeError is an upload over the size or count limits: field errors (the web
+// form shows them beside the file field) that the API answers with 413.
+type TooLargeError struct{ Fields validate.Errors }
+
+func (e *TooLargeError) Error() string  { return e.Fields.Error() }
+func (e *TooLargeError) Unwrap() error  { return e.Fields }
+func (e *TooLargeError) TooLarge() bool { return true }
+
 // check validates uploads before anything is stored.
 func (f *Files) check(ups []Upload) error {
 	mb, mf := f.limits()
-	var e validate.Errors
 	if len(ups) > mf {
-		e.Add("attachments", "%d files; the limit is %d per upload (zip them)", len(ups), mf)
+		return validate.Field("attachments", "%d files; the limit is %d per upload (zip them)", len(ups), mf)
 	}
+	var e validate.Errors
 	var total int64
 	for i, u := range ups {
 		total += int64(len(u.Data))
 		if int64(len(u.Data)) > mb {
-			e.Add(fmt.Sprintf("attachments[%d]", i), "%s is %d bytes; the limit is %d bytes", cleanName(u.Filename), len(u.Data), mb)
+			e.Add(fmt.Sprintf("attachments[%d]", i), "%s is larger than the limit of %d bytes (%d MiB)", cleanName(u.Filename), mb, mb>>20)
 		}
 	}
-	if total > mb {
-		e.Add("attachments", "the files add up to %d bytes; the limit is %d bytes", total, mb)
+	if total > mb && len(ups) > 1 {
+		e.Add("attachments", "the files add up to more than the limit of %d bytes (%d MiB)", mb, mb>>20)
 	}
-	return e.Err()
+	if len(e) > 0 {
+		return &TooLargeError{Fields: e}
+	}
+	return nil
 }
 
 // store writes the content to disk (fsynced) and records it in q for a report.

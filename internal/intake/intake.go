@@ -113,6 +113,8 @@ type Submission struct {
 	Workaround    string     `json:"workaround,omitempty"`
 	Disclosure    string     `json:"disclosure,omitempty" doc:"Time constraints or planned disclosure date."`
 	Reporter      Reporter   `json:"reporter,omitempty"`
+
+	holdAck string // why the acknowledgement mail waits for a responder (unauthenticated mail)
 }
 
 // Report is a received report as the team sees it.
@@ -161,6 +163,7 @@ type Report struct {
 
 	replyToken    string
 	messageID     string
+	holdAck       string
 	duplicateOfID *int64
 }
 
@@ -188,6 +191,9 @@ type Config struct {
 	Policy   calendar.Policy
 	// ParkDays is how long a report waits in "needs reproduction" before it is closed.
 	ParkDays int
+	// AuthservID is the receiving mail server whose Authentication-Results are
+	// trusted; mail is acknowledged automatically only to senders it verified.
+	AuthservID string
 }
 
 // Service takes reports in.

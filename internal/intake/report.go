@@ -8,12 +8,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/idem"
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // newToken returns a random URL-safe token with 256 bits of entropy.
@@ -37,15 +40,52 @@ func (s *Service) TrackingURL(token string) string { return s.cfg.BaseURL + "/tr
 // returns the finder's receipt. The report, its event and its acknowledgement job are
 // one transaction: when Submit returns, the report survives a crash.
 func (s *Service) Submit(ctx context.Context, actor authz.Actor, source string, in Submission) (*Report, *Receipt, error) {
-	if err := in.Normalize(); err != nil {
+	return s.SubmitWithFiles(ctx, actor, source, in, nil)
+}
+
+// SubmitWithFiles records a report with the files sent along with it (the web form):
+// the report and its files are one transaction, so a file that cannot be taken (too
+// large, too many) refuses the whole submission and nothing is stored.
+func (s *Service) SubmitWithFiles(ctx context.Context, actor authz.Actor, source string, in Submission, files []Upload) (*Report, *Receipt, error) {
+	err := in.Normalize()
+	if len(files) > 0 {
+		if s.files == nil {
+			return nil, nil, validate.Field("attachments", "this server takes no files")
+		}
+		if ferr := s.files.check(files); ferr != nil {
+			if err == nil {
+				return nil, nil, ferr
+			}
+			fe, _ := validate.As(err)
+			if tl, ok := ferr.(*TooLargeError); ok {
+				tl.Fields = append(fe, tl.Fields...)
+				return nil, nil, tl
+			}
+			ff, _ := validate.As(ferr)
+			return nil, nil, append(fe, ff...)
+		}
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	var r *Report
 	var token string
-	err := s.db.InTx(ctx, func(q db.Querier) error {
+	err = s.db.InTx(ctx, func(q db.Querier) error {
 		var err error
-		r, token, err = s.insert(ctx, q, actor, source, in, "")
-		return err
+		if r, token, err = s.insert(ctx, q, actor, source, in, ""); err != nil {
+			return err
+		}
+		if len(files) > 0 {
+			if _, err := s.addMessage(ctx, q, actor, r, "finder", "finder", source, fmt.Sprintf("Sent %d file(s) with the report.", len(files))); err != nil {
+				return err
+			}
+		}
+		for _, f := range files {
+			if _, err := s.files.store(ctx, q, r.ID, "finder", f, s.clock.Now()); err != nil {
+				return err
+			}
+		}
+		return idem.Record(ctx, q, http.StatusCreated, &Receipt{ID: r.PublicID, TrackingURL: s.TrackingURL(token)})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +105,7 @@ func (s *Service) insert(ctx context.Context, q db.Querier, actor authz.Actor, s
 		Impact: in.Impact, Severity: in.Severity, CVSSVector: in.CVSSVector, CWE: in.CWE, Exploitation: in.Exploitation,
 		Publicity: in.Publicity, SharedWith: in.SharedWith, Patch: in.ProposedPatch, Tests: in.Tests, Workaround: in.Workaround,
 		Disclosure: in.Disclosure, Reporter: in.Reporter, ReceivedAt: now, UpdatedAt: now, replyToken: mail.NewToken(),
-		AckDue: s.cfg.Policy.AcknowledgeBy(s.cfg.Calendar, now), AssessDue: s.cfg.Policy.AssessBy(s.cfg.Calendar, now)}
+		AckDue: s.cfg.Policy.AcknowledgeBy(s.cfg.Calendar, now), AssessDue: s.cfg.Policy.AssessBy(s.cfg.Calendar, now), holdAck: in.holdAck}
 	if r.Affected == nil {
 		r.Affected = []Affected{}
 	}

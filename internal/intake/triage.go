@@ -34,13 +34,13 @@ type Decision struct {
 	Table     string            `json:"table"`
 	Report    string            `json:"report"`
 	State     string            `json:"state"`
-	Case      string            `json:"case,omitempty" doc:"The case opened for a Coordinate decision."`
-	CaseError string            `json:"case_error,omitempty" doc:"Why no case could be opened (open it by hand from the report)."`
+	Case      string            `json:"case,omitempty" doc:"The case opened for a Coordinate decision (in the same transaction as the decision)."`
 }
 
-// OpenCase opens the case for a report triaged to Coordinate (package cases), after
-// the decision is committed; it returns the case id.
-type OpenCase func(ctx context.Context, actor authz.Actor, reportID string) (string, error)
+// OpenCase opens the case for a report triaged to Coordinate (package cases) inside
+// the triage's transaction q, and returns the case id. When it fails, the decision is
+// not recorded either.
+type OpenCase func(ctx context.Context, q db.Querier, actor authz.Actor, reportID string) (string, error)
 
 // SetOpenCase wires case opening into triage.
 func (s *Service) SetOpenCase(f OpenCase) { s.openCase = f }
@@ -102,19 +102,22 @@ func (s *Service) Triage(ctx context.Context, actor authz.Actor, ref string, in 
 		if d.Outcome == "decline" {
 			tmpl = templates.Declined
 		}
-		return s.tellFinder(ctx, q, r, tmpl, "assessment", in.Rationale)
+		if err := s.tellFinder(ctx, q, r, tmpl, "assessment", in.Rationale); err != nil {
+			return err
+		}
+		// Coordinate means a case, opened in this transaction: a triaged report
+		// without its case cannot be left behind by a crash or a failure.
+		if d.Outcome == "coordinate" && s.openCase != nil {
+			id, err := s.openCase(ctx, q, actor, r.PublicID)
+			if err != nil {
+				return fmt.Errorf("intake: open the case of %s: %w", r.PublicID, err)
+			}
+			out.Case = id
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	// Coordinate means a case: open it now. The decision stands even if this fails (a
-	// case exists already, say); the answer says so and the team opens it by hand.
-	if out.Outcome == "coordinate" && s.openCase != nil {
-		if id, err := s.openCase(ctx, actor, out.Report); err != nil {
-			out.CaseError = err.Error()
-		} else {
-			out.Case = id
-		}
 	}
 	return out, nil
 }

@@ -61,6 +61,10 @@ type Message struct {
 	// (PGP/MIME, inside the encryption, or clear-signed). The signature is
 	// not verified: sirt does not hold finders' keys.
 	Signed bool
+	// Replaced counts the characters of the subject, addresses and text that were
+	// not text (bytes that are not UTF-8, control characters other than tab and
+	// newline) and were replaced by visible stand-ins; the raw message has them.
+	Replaced int
 	// Warnings lists things Parse recovered from, in words a responder can
 	// act on (a malformed header, an attachment encrypted for another key).
 	Warnings []string

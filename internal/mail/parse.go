@@ -18,6 +18,7 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/oss-sirt/sirt/internal/pgpkey"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // Parse parses a raw RFC 5322 message with the default Limits, decrypting
@@ -98,7 +99,7 @@ func (p *parser) subject(h gomail.Header) string {
 	if err != nil {
 		p.warn("the Subject header could not be decoded; kept as sent")
 	}
-	return clean(s)
+	return p.clean(s)
 }
 
 // addressRE finds bare addresses in a header go-message could not parse.
@@ -112,14 +113,14 @@ func (p *parser) addresses(h gomail.Header, key string) []Address {
 	if err == nil {
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
-			out = append(out, Address{Name: clean(a.Name), Addr: clean(a.Address)})
+			out = append(out, Address{Name: p.clean(a.Name), Addr: p.clean(a.Address)})
 		}
 		return out
 	}
 	raw := h.Get(key)
 	var out []Address
 	for _, a := range addressRE.FindAllString(raw, 100) {
-		out = append(out, Address{Addr: clean(a)})
+		out = append(out, Address{Addr: p.clean(a)})
 	}
 	p.warn("the %s header %q is not a valid address list; took the addresses found in it", key, clean(raw))
 	return out
@@ -262,7 +263,7 @@ func (p *parser) readBody(e *message.Entity, max int64) (string, error) {
 	if err != nil {
 		p.warn("a text part could not be decoded completely (%v); kept what could be read", err)
 	}
-	return clean(strings.ReplaceAll(string(b), "\r\n", "\n")), nil
+	return p.clean(strings.ReplaceAll(string(b), "\r\n", "\n")), nil
 }
 
 // pgpMIME opens an RFC 3156 multipart/encrypted entity and walks the MIME
@@ -362,7 +363,7 @@ func (p *parser) inlinePGP(text string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			out.WriteString(clean(strings.ReplaceAll(string(d.Plaintext), "\r\n", "\n")))
+			out.WriteString(p.clean(strings.ReplaceAll(string(d.Plaintext), "\r\n", "\n")))
 			text = text[end:]
 		case strings.HasPrefix(text, beginClearsign):
 			b, rest := clearsign.Decode([]byte(text))
@@ -372,7 +373,7 @@ func (p *parser) inlinePGP(text string) (string, error) {
 				continue
 			}
 			p.msg.Signed = true
-			out.WriteString(clean(strings.ReplaceAll(string(b.Plaintext), "\r\n", "\n")))
+			out.WriteString(p.clean(strings.ReplaceAll(string(b.Plaintext), "\r\n", "\n")))
 			text = string(rest)
 		default: // a public key or a detached signature: ordinary text
 			text = copyLine(&out, text)
@@ -499,11 +500,20 @@ func cleanFilename(name string, n int) string {
 	return name
 }
 
-// clean makes s valid UTF-8 without NUL bytes, which databases (PostgreSQL
-// text) refuse.
+// clean makes s text a database keeps (PostgreSQL refuses NUL) and sirt's text
+// checks accept, without hiding what was there: bytes that are not UTF-8 become
+// U+FFFD each, control characters their visible control pictures (validate.Printable).
 func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.ReplaceAll(s, "\x00", "")
+	s, _ = validate.Printable(s)
+	return s
+}
+
+// clean is the package clean for message content, counting what it replaced in
+// Message.Replaced.
+func (p *parser) clean(s string) string {
+	s, n := validate.Printable(s)
+	p.msg.Replaced += n
+	return s
 }
 
 func (p *parser) finish() {

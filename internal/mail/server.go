@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 )
 
 // ServerConfig configures the inbound SMTP listener.
@@ -39,6 +41,53 @@ type ServerConfig struct {
 	TLSConfig *tls.Config
 	// Logger receives connection and delivery errors. Default slog.Default().
 	Logger *slog.Logger
+	// Limit, if set, is asked at each MAIL FROM whether the client may send
+	// another message; a non-nil error refuses it with a temporary "450 4.7.1"
+	// (the sending server retries later). See RateLimit.
+	Limit func(ctx context.Context, peer Peer, from string) error
+}
+
+// Allower is a rate limiter: one token for key, or how long to wait.
+type Allower func(key string) (bool, time.Duration)
+
+// RateLimitError is a message refused for now by a rate limit.
+type RateLimitError struct {
+	What string // "address" or "sender"
+	Wait time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("too many messages from this %s; try again in %d seconds", e.What, int(e.Wait.Seconds()+0.999))
+}
+
+// NewRateLimit is RateLimit with token buckets (package ratelimit) of burst messages,
+// then one per every, for each connecting address and each envelope sender.
+func NewRateLimit(burst int, every time.Duration) func(ctx context.Context, peer Peer, from string) error {
+	byAddr, bySender := ratelimit.New(every, burst), ratelimit.New(every, burst)
+	return RateLimit(byAddr.Allow, bySender.Allow)
+}
+
+// RateLimit limits messages per connecting IP address and per envelope sender
+// (MAIL FROM, lower-cased; the empty bounce sender is one sender). Either limiter
+// may be nil.
+func RateLimit(perAddress, perSender Allower) func(ctx context.Context, peer Peer, from string) error {
+	return func(_ context.Context, peer Peer, from string) error {
+		if perAddress != nil && peer.RemoteAddr != nil {
+			host := peer.RemoteAddr.String()
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			if ok, wait := perAddress(host); !ok {
+				return &RateLimitError{What: "address", Wait: wait}
+			}
+		}
+		if perSender != nil {
+			if ok, wait := perSender(strings.ToLower(strings.TrimSpace(from))); !ok {
+				return &RateLimitError{What: "sender", Wait: wait}
+			}
+		}
+		return nil
+	}
 }
 
 // DeliverFunc stores one accepted message. It runs before the server
@@ -189,6 +238,12 @@ func (ss *session) Logout() error { return nil }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	ss.Reset()
+	if ss.s.cfg.Limit != nil {
+		if err := ss.s.cfg.Limit(ss.s.ctx, ss.peer, from); err != nil {
+			ss.s.log.Info("message refused for now", "remote", ss.peer.RemoteAddr.String(), "from", from, "reason", err.Error())
+			return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Rate limited: " + oneLine(err.Error())}
+		}
+	}
 	ss.from = from
 	return nil
 }

@@ -3,12 +3,15 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/smtp"
 	"net/textproto"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/ratelimit"
 )
 
 const plainMail = "From: Ada <ada@example.org>\r\nTo: security@sirt.test\r\nSubject: Path traversal\r\nMessage-ID: <m1@example.org>\r\n\r\nSteps to reproduce.\r\n"
@@ -168,5 +171,27 @@ func TestServerSTARTTLS(t *testing.T) {
 	}
 	if d := box.only(t); !d.Peer.TLS {
 		t.Errorf("Peer.TLS false after STARTTLS")
+	}
+}
+
+// The rate limit per envelope sender: one sender is refused for now (450 4.7.1) after
+// its budget, another is not; per connecting address likewise.
+func TestServerRateLimits(t *testing.T) {
+	box := newInbox()
+	addr := startServer(t, mail.ServerConfig{Limit: mail.RateLimit(nil, ratelimit.New(time.Hour, 2).Allow)}, box.deliver)
+	var codes []int
+	for _, from := range []string{"loud@example.org", "LOUD@example.org", "loud@example.org", "quiet@example.org"} {
+		codes = append(codes, smtpCode(smtp.SendMail(addr, nil, from, []string{"security@sirt.test"}, []byte(plainMail))))
+	}
+	if fmt.Sprint(codes) != "[0 0 450 0]" {
+		t.Fatalf("per sender: codes %v, want [0 0 450 0]", codes)
+	}
+	addr = startServer(t, mail.ServerConfig{Limit: mail.RateLimit(ratelimit.New(time.Hour, 1).Allow, nil)}, box.deliver)
+	codes = nil
+	for _, from := range []string{"a@example.org", "b@example.org"} {
+		codes = append(codes, smtpCode(smtp.SendMail(addr, nil, from, []string{"security@sirt.test"}, []byte(plainMail))))
+	}
+	if fmt.Sprint(codes) != "[0 450]" {
+		t.Fatalf("per address: codes %v, want [0 450]", codes)
 	}
 }

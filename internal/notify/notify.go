@@ -18,6 +18,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/pgpkey"
 )
 
@@ -68,7 +69,8 @@ type Service struct {
 	cfg    Config
 	sender mail.Sender // nil: hold messages
 	key    func(ctx context.Context) (*pgpkey.Key, error)
-	http   *http.Client // webhooks; nil: a default client
+	http   *http.Client    // webhooks; nil: a default client
+	guard  *netguard.Guard // where webhooks may go (webhook.go); nil: public addresses only
 }
 
 // New returns a Service and registers its job kind. sender may be nil (no relay).
@@ -144,7 +146,7 @@ func (s *Service) ReleaseHeld(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err := s.db.InTx(ctx, func(q db.Querier) error {
-		ids, err := db.Int64s(ctx, q, "SELECT id FROM outbox WHERE state = 'held'")
+		ids, err := db.Int64s(ctx, q, "SELECT id FROM outbox WHERE state = 'held' AND hold_reason = ''") // not those held for a responder (held.go)
 		if err != nil {
 			return err
 		}

@@ -7,17 +7,20 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -64,6 +67,14 @@ func (s *Service) AddWebhook(ctx context.Context, actor authz.Actor, org, rawURL
 	rawURL = e.Text("url", rawURL, true, 2000)
 	if u, err := url.Parse(rawURL); rawURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 		e.Add("url", "%q is not an http(s) URL", rawURL)
+	} else if rawURL != "" {
+		// Not sirt itself nor an internal address (unless allowed): checked again on
+		// every delivery, after DNS resolution. A name that does not resolve yet is
+		// accepted; its deliveries are checked when it does.
+		var le *netguard.LookupError
+		if err := s.Guard().CheckURL(ctx, rawURL); err != nil && !errors.As(err, &le) {
+			e.Add("url", "%v", err)
+		}
 	}
 	if err := e.Err(); err != nil {
 		return nil, err
@@ -145,8 +156,43 @@ func (s *Service) QueueWebhook(ctx context.Context, q db.Querier, t WebhookTarge
 	return id, err
 }
 
-// HTTPClient is used for webhook deliveries (tests may replace it).
-var defaultHTTP = &http.Client{Timeout: 15 * time.Second}
+// SetGuard sets where webhooks may go (the --outbound-allow list and sirt's own URL).
+func (s *Service) SetGuard(g *netguard.Guard) {
+	s.guard = g
+	s.http = nil
+}
+
+var publicOnly = netguard.MustNew(nil, "")
+
+// Guard returns the outbound guard of webhooks (public addresses only when none was set).
+func (s *Service) Guard() *netguard.Guard {
+	if s.guard == nil {
+		return publicOnly
+	}
+	return s.guard
+}
+
+var (
+	clientsMu sync.Mutex
+	clients   = map[*netguard.Guard]*http.Client{}
+)
+
+// client returns the HTTP client of deliveries: one whose every connection is checked
+// by the guard, following no redirects (a 3xx answer fails the delivery).
+func (s *Service) client() *http.Client {
+	if s.http != nil {
+		return s.http
+	}
+	g := s.Guard()
+	clientsMu.Lock()
+	defer clientsMu.Unlock()
+	c, ok := clients[g]
+	if !ok {
+		c = g.Client(netguard.Options{Timeout: 15 * time.Second})
+		clients[g] = c
+	}
+	return c
+}
 
 func (s *Service) sendWebhook(ctx context.Context, id int64, target, event, body, deliveryID string, hookID int64) error {
 	var secret string
@@ -164,12 +210,17 @@ func (s *Service) sendWebhook(ctx context.Context, id int64, target, event, body
 	req.Header.Set("X-Sirt-Event", event)
 	req.Header.Set("X-Sirt-Delivery", deliveryID)
 	req.Header.Set("X-Sirt-Signature", Sign(secret, []byte(body)))
-	client := s.http
-	if client == nil {
-		client = defaultHTTP
+	var le *netguard.LookupError
+	if err := s.Guard().CheckURL(ctx, target); err != nil && !errors.As(err, &le) {
+		_ = s.mark(ctx, id, "failed", err.Error())
+		return jobs.Cancel(err)
 	}
-	res, err := client.Do(req)
+	res, err := s.client().Do(req)
 	if err != nil {
+		if netguard.IsBlocked(err) {
+			_ = s.mark(ctx, id, "failed", err.Error())
+			return jobs.Cancel(err)
+		}
 		_ = s.mark(ctx, id, "pending", err.Error())
 		return err
 	}
@@ -178,6 +229,10 @@ func (s *Service) sendWebhook(ctx context.Context, id int64, target, event, body
 	switch {
 	case res.StatusCode >= 200 && res.StatusCode < 300:
 		return s.mark(ctx, id, "sent", "")
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		msg := "HTTP " + strconv.Itoa(res.StatusCode) + ": redirects are not followed; register the final URL"
+		_ = s.mark(ctx, id, "failed", msg)
+		return jobs.Cancel(fmt.Errorf("webhook %s: %s", target, msg))
 	case res.StatusCode == 408 || res.StatusCode == 429 || res.StatusCode >= 500:
 		msg := "HTTP " + strconv.Itoa(res.StatusCode)
 		_ = s.mark(ctx, id, "pending", msg)

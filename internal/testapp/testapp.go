@@ -27,9 +27,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -114,6 +116,7 @@ func NewWith(t testing.TB, d *db.DB, o Options) *TestApp {
 		log = slog.New(slog.NewTextHandler(ta.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ta.App = app.New(cfg, d, app.Options{Clock: c, Log: log, Argon: CheapArgon})
+	ta.App.Outbound.Resolver = NoDNS{} // tests talk to 127.0.0.1 only; allow it with Config.OutboundAllow
 	srv, err := server.New(context.Background(), ta.App, o.Modules...)
 	if err != nil {
 		t.Fatalf("testapp: server: %v", err)
@@ -123,6 +126,18 @@ func NewWith(t testing.TB, d *db.DB, o Options) *TestApp {
 	ta.HTTP.Start()
 	t.Cleanup(ta.HTTP.Close)
 	return ta
+}
+
+// NoDNS is the resolver of a test app's outbound requests: "localhost" is 127.0.0.1,
+// every other name fails without asking a name server.
+type NoDNS struct{}
+
+// LookupNetIP resolves host.
+func (NoDNS) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if host == "localhost" {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	return nil, &net.DNSError{Err: "no DNS in tests", Name: host, IsNotFound: true}
 }
 
 // Secret records a value that must never appear in the logs (see LogsContainSecret).

@@ -82,21 +82,83 @@ func (e *Errors) Email(field, v string, required bool) string {
 	return strings.ToLower(v)
 }
 
-// Text checks a required or optional text field's length in characters.
+// Text checks a required or optional text field's length in characters. Text is
+// taken as sent or refused, never silently changed (beyond trimming surrounding
+// white space): invalid UTF-8, NUL and other control characters (tab, newline and
+// carriage return excepted) are an error naming the field.
 func (e *Errors) Text(field, v string, required bool, max int) string {
-	// NUL is never meaningful in text and PostgreSQL refuses it.
-	v = strings.TrimSpace(strings.ReplaceAll(v, "\x00", ""))
+	v = strings.TrimSpace(v)
 	if v == "" && required {
 		e.Add(field, "is required")
+		return v
+	}
+	if msg := CheckText(v); msg != "" {
+		e.Add(field, "%s", msg)
 		return v
 	}
 	if n := utf8.RuneCountInString(v); n > max {
 		e.Add(field, "is %d characters long; the limit is %d", n, max)
 	}
-	if !utf8.ValidString(v) {
-		e.Add(field, "is not valid UTF-8 text")
-	}
 	return v
+}
+
+// CheckText says what is wrong with v as text, or "" when nothing is: it must be
+// valid UTF-8 without control characters other than tab, newline and carriage
+// return, and without the noncharacters U+FFFE and U+FFFF (the API marks bytes that
+// are not UTF-8 with U+FFFF, see JSONTextReader).
+func CheckText(v string) string {
+	for i, r := range v {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(v[i:]); size == 1 {
+				return fmt.Sprintf("is not valid UTF-8 text (byte 0x%02X at byte offset %d)", v[i], i)
+			}
+		case r == 0xFFFF || r == 0xFFFE:
+			return fmt.Sprintf("is not valid UTF-8 text (bytes that are not UTF-8, or the noncharacter U+%04X, at byte offset %d)", r, i)
+		case r == '\t' || r == '\n' || r == '\r':
+		case r < 0x20 || r == 0x7F || (r >= 0x80 && r <= 0x9F):
+			return fmt.Sprintf("contains the control character U+%04X at byte offset %d (only tab, newline and carriage return are allowed)", r, i)
+		}
+	}
+	return ""
+}
+
+// Printable returns v with what CheckText refuses made visible instead: bytes that
+// are not UTF-8 become U+FFFD and control characters their Unicode control pictures
+// (U+2400…). It also returns how many characters it replaced. For text sirt must keep
+// although it was not typed into sirt (inbound mail): the original is kept aside.
+func Printable(v string) (string, int) {
+	if CheckText(v) == "" {
+		return v, 0
+	}
+	var b strings.Builder
+	n := 0
+	for i, r := range v {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(v[i:]); size == 1 {
+				n++
+			}
+			b.WriteRune(utf8.RuneError)
+		case r == 0xFFFF || r == 0xFFFE:
+			n++
+			b.WriteRune(utf8.RuneError)
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteRune(r)
+		case r < 0x20:
+			n++
+			b.WriteRune(0x2400 + r)
+		case r == 0x7F:
+			n++
+			b.WriteRune(0x2421)
+		case r >= 0x80 && r <= 0x9F:
+			n++
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), n
 }
 
 // OneOf checks that v is one of allowed.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,7 @@ func (h *Handlers) registerIntake(mux *http.ServeMux) {
 	handle := func(pattern string, f handler) { mux.Handle(pattern, h.wrap(f)) }
 	handle("GET /report", h.reportForm)
 	handle("POST /report", h.reportPost)
+	handle("GET /report/received/{token}", h.reportReceived)
 	handle("GET /help", h.helpForm)
 	handle("POST /help", h.reportPost)
 	handle("GET /track/{token}", h.trackPage)
@@ -44,6 +46,7 @@ func (h *Handlers) registerIntake(mux *http.ServeMux) {
 	handle("POST /reports/{id}/request-missing", h.reportMissing)
 	handle("POST /reports/{id}/duplicate", h.reportDuplicate)
 	handle("GET /reports/{id}/files/{file}", h.reportFile)
+	handle("POST /reports/{id}/outbox/{oid}/release", h.reportRelease)
 }
 
 type reportFormPage struct {
@@ -65,18 +68,25 @@ func (h *Handlers) helpForm(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "report_form", p)
 }
 
+// maxReportBody is how much of a report form is read at most: the files' limit and
+// room to read past a file that is too large, so that the fields after it are kept
+// and the form can be shown again with everything the finder typed.
+const maxReportBody = 4*maxUpload + (1 << 20)
+
+// maxFieldBytes caps one text field of the form.
+const maxFieldBytes = 1 << 20
+
 // decodeReportForm reads the report form (multipart with attachments, or urlencoded).
+// A file over the limit is not an error here: it is returned with its bytes cut at the
+// limit + 1 so that the intake refuses it by name with the rest of the form intact.
 func decodeReportForm(r *http.Request) (intake.Submission, string, []intake.Upload, error) {
 	var in intake.Submission
-	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "multipart/form-data") {
-		if err := r.ParseMultipartForm(maxUpload); err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return in, "", nil, validate.Field("attachments", "the form with its files is larger than %d MiB", maxUpload>>20)
-			}
-			return in, "", nil, validate.Field("form", "the form could not be read: %v", err)
-		}
+	vals := url.Values{}
+	var ups []intake.Upload
+	var formErr error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		ups, formErr = readMultipart(r, vals)
+		r.PostForm = vals
 	} else if err := r.ParseForm(); err != nil {
 		return in, "", nil, validate.Field("form", "the form could not be read: %v", err)
 	}
@@ -99,19 +109,84 @@ func decodeReportForm(r *http.Request) (intake.Submission, string, []intake.Uplo
 		}
 		in.Affected = []intake.Affected{a}
 	}
-	var ups []intake.Upload
-	if r.MultipartForm != nil {
+	return in, versions, ups, formErr
+}
+
+// readMultipart streams a multipart form into vals and uploads, reading at most
+// maxUpload + 1 bytes of each file (the rest is read and dropped).
+func readMultipart(r *http.Request, vals url.Values) ([]intake.Upload, error) {
+	if r.MultipartForm != nil { // parsed already, for the CSRF check of a signed-in browser
+		for k, vs := range r.MultipartForm.Value {
+			vals[k] = vs
+		}
+		var ups []intake.Upload
 		for _, fh := range r.MultipartForm.File["attachments"] {
 			u, err := readUpload(fh)
 			if err != nil {
-				return in, versions, nil, err
+				return ups, err
 			}
 			if len(u.Data) > 0 {
 				ups = append(ups, u)
 			}
 		}
+		return ups, nil
 	}
-	return in, versions, ups, nil
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, validate.Field("form", "the form could not be read: %v", err)
+	}
+	var ups []intake.Upload
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return ups, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return ups, &intake.TooLargeError{Fields: validate.Errors{{Field: "attachments",
+					Message: fmt.Sprintf("the form with its files is larger than %d MiB; send the files in a reply on your tracking page, or as a link", maxReportBody>>20)}}}
+			}
+			return ups, validate.Field("form", "the form could not be read: %v", err)
+		}
+		name := p.FormName()
+		if p.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
+			if err == nil && len(b) > maxFieldBytes {
+				err = validate.Field(name, "is longer than %d bytes", maxFieldBytes)
+			}
+			if err != nil {
+				return ups, readErr(err)
+			}
+			vals.Add(name, string(b))
+			continue
+		}
+		if name != "attachments" {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, maxUpload+1))
+		if err == nil {
+			_, err = io.Copy(io.Discard, p)
+		}
+		if err != nil {
+			return ups, readErr(err)
+		}
+		if len(b) > 0 {
+			ups = append(ups, intake.Upload{Filename: p.FileName(), Data: b})
+		}
+	}
+}
+
+func readErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &intake.TooLargeError{Fields: validate.Errors{{Field: "attachments",
+			Message: fmt.Sprintf("the form with its files is larger than %d MiB; send the files in a reply on your tracking page, or as a link", maxReportBody>>20)}}}
+	}
+	if _, ok := validate.As(err); ok {
+		return err
+	}
+	return validate.Field("form", "the form could not be read: %v", err)
 }
 
 func readUpload(fh *multipart.FileHeader) (intake.Upload, error) {
@@ -132,8 +207,13 @@ type thanksPage struct {
 	Receipt *intake.Receipt
 }
 
+// reportPost files a report from the public form (and the help form). Its answer is a
+// redirect to the thank-you page (POST/redirect/GET), so reloading that page shows it
+// again instead of filing the report twice. A report and its files are one
+// transaction: a file that cannot be taken shows the form again with everything the
+// finder typed and the error beside the file field; nothing is stored.
 func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload+(1<<20))
+	r.Body = http.MaxBytesReader(w, r.Body, maxReportBody)
 	help := r.URL.Path == "/help"
 	if ok, wait := h.ReportLimiter.AllowContext(r.Context(), ratelimit.Source(clientIP(r))); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
@@ -146,12 +226,23 @@ func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return err
 		}
+		status := http.StatusUnprocessableEntity
+		var tl *intake.TooLargeError
+		if errors.As(err, &tl) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		// Per-file messages (attachments[0]) are shown at the file field.
+		for _, f := range fe {
+			if strings.HasPrefix(f.Field, "attachments[") && fe.For("attachments") == "" {
+				fe = append(fe, validate.FieldError{Field: "attachments", Message: f.Message})
+			}
+		}
 		p := reportFormPage{BasePage: h.base(r, "Report a vulnerability"), Help: help, Form: in, Versions: versions, Exploit: intake.Exploitation}
 		if help {
 			p.Title, p.Pathways = "Ask for help", intake.Pathways
 		}
 		p.Errors = fe
-		return h.render(w, r, http.StatusUnprocessableEntity, "report_form", p)
+		return h.render(w, r, status, "report_form", p)
 	}
 	if err != nil {
 		return fail(err)
@@ -163,17 +254,24 @@ func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 	if help {
 		in.Kind = intake.KindHelpRequest
 	}
-	rep, rc, err := h.app.Intake.Submit(r.Context(), reqctx.Actor(r.Context()), intake.SourceWeb, in)
+	_, rc, err := h.app.Intake.SubmitWithFiles(r.Context(), reqctx.Actor(r.Context()), intake.SourceWeb, in, ups)
 	if err != nil {
 		return fail(err)
 	}
-	if len(ups) > 0 {
-		if _, err := h.app.Intake.FinderReply(r.Context(), trackToken(rc.TrackingURL), "Files sent with the report.", ups); err != nil {
-			// The report itself is safe; tell the finder the files did not make it.
-			h.log.Warn("web: attachments with report", "report", rep.PublicID, "err", err)
-		}
+	http.Redirect(w, r, "/report/received/"+trackToken(rc.TrackingURL), http.StatusSeeOther)
+	return nil
+}
+
+// reportReceived is the thank-you page a report form redirects to: the tracking id and
+// the private tracking link (the token in this page's address is that link's).
+func (h *Handlers) reportReceived(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.app.Intake.Track(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
 	}
-	return h.render(w, r, http.StatusCreated, "report_thanks", thanksPage{BasePage: h.base(r, "Report received"), Receipt: rc})
+	w.Header().Set("Cache-Control", "private, no-store")
+	rc := &intake.Receipt{ID: t.Report.PublicID, TrackingURL: h.app.Intake.TrackingURL(r.PathValue("token"))}
+	return h.render(w, r, http.StatusOK, "report_thanks", thanksPage{BasePage: h.base(r, "Report received"), Receipt: rc})
 }
 
 func trackToken(u string) string { return u[strings.LastIndex(u, "/")+1:] }
@@ -332,9 +430,11 @@ type reportPage struct {
 	Similar     []*intake.Report
 	History     intake.ReporterHistory
 	Outbox      []notify.Row
-	Criteria    ssvc.Criteria
-	Responders  []*account.User
-	Staff       bool
+	// HeldForResponder marks outbox rows a responder may release (unauthenticated mail).
+	HeldForResponder map[int64]bool
+	Criteria         ssvc.Criteria
+	Responders       []*account.User
+	Staff            bool
 }
 
 func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
@@ -362,6 +462,10 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if p.Outbox, err = h.app.Outbox.ForReport(r.Context(), rep.ID); err != nil {
 			return err
+		}
+		p.HeldForResponder = map[int64]bool{}
+		for _, o := range p.Outbox {
+			p.HeldForResponder[o.ID] = o.State == "held" && strings.HasPrefix(o.LastError, notify.HeldPrefix)
 		}
 		t, err := ssvc.CoordinatorTriage()
 		if err != nil {
@@ -406,8 +510,6 @@ func (h *Handlers) reportTriage(w http.ResponseWriter, r *http.Request) error {
 	msg := "Triaged: " + d.Outcome + "."
 	if d.Case != "" {
 		msg += " Case " + d.Case + " is open."
-	} else if d.CaseError != "" {
-		msg += " No case was opened: " + d.CaseError
 	}
 	return h.reportDone(w, r, msg)
 }
@@ -469,6 +571,23 @@ func (h *Handlers) reportDuplicate(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return h.reportDone(w, r, "Merged as a duplicate.")
+}
+
+// reportRelease sends a message held for a responder (an acknowledgement to a mail
+// sender nobody authenticated), once a responder judged the sender genuine.
+func (h *Handlers) reportRelease(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("oid"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	if err := h.app.Intake.ReleaseMessage(r.Context(), a, r.PathValue("id"), id); err != nil {
+		return err
+	}
+	return h.reportDone(w, r, "Released: the message is on its way.")
 }
 
 func (h *Handlers) reportFile(w http.ResponseWriter, r *http.Request) error {

@@ -201,6 +201,9 @@ func (h *Handlers) wrap(f handler) http.Handler {
 			limit := int64(1 << 20)
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 				limit = maxUpload + 1<<20
+				if r.URL.Path == "/report" || r.URL.Path == "/help" {
+					limit = maxReportBody // read past a file too large, to show the form again whole
+				}
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if _, csrf := reqctx.Session(r.Context()); csrf != "" {
