@@ -19,6 +19,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
@@ -52,6 +53,8 @@ type App struct {
 	Advisories *advisory.Service
 	// Cases coordinates vulnerabilities among many parties under embargo.
 	Cases *cases.Service
+	// Engagements is the security-buddy programme and outreach.
+	Engagements *engagements.Service
 
 	keys keyCache
 }
@@ -124,6 +127,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		}
 		return c.PublicID, nil
 	})
+	a.Engagements = engagements.New(engagements.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates, Log: a.Log},
+		engagements.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the engagements.* jobs
 	a.registerJobs()
 	return a
 }

@@ -118,7 +118,7 @@ type Engagement struct {
 	ClosedAt         *time.Time `json:"closed_at,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
-	Hours            *Hours     `json:"hours,omitempty"`
+	Hours            *EngagementHours     `json:"hours,omitempty"`
 	Unanswered       int        `json:"unanswered" doc:"Contact attempts without an answer since the last answer."`
 	Overdue          int        `json:"overdue" doc:"Spot-checks past their due date and not done."`
 
@@ -130,8 +130,8 @@ func (e *Engagement) policy() authz.Engagement {
 	return authz.Engagement{BuddyID: e.BuddyID, BackupID: e.BackupID}
 }
 
-// Contact is one contact attempt.
-type Contact struct {
+// ContactAttempt is one contact attempt.
+type ContactAttempt struct {
 	ID        int64     `json:"id"`
 	Date      string    `json:"date"`
 	Channel   string    `json:"channel"`
@@ -167,7 +167,7 @@ type Schedule struct {
 }
 
 // Hours compares logged hours with the plan's estimates.
-type Hours struct {
+type EngagementHours struct {
 	Engagement          float64 `json:"engagement" doc:"High-visibility engagement hours logged."`
 	SpotChecks          float64 `json:"spot_checks" doc:"Hours of the spot-checks done."`
 	Total               float64 `json:"total"`
@@ -178,8 +178,8 @@ type Hours struct {
 	SpotChecksScheduled int     `json:"spot_checks_scheduled"`
 }
 
-// HourLog is one stint of high-visibility engagement work.
-type HourLog struct {
+// EngagementHourLog is one stint of high-visibility engagement work.
+type EngagementHourLog struct {
 	ID    int64   `json:"id"`
 	Date  string  `json:"date"`
 	Hours float64 `json:"hours"`

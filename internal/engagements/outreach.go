@@ -24,8 +24,8 @@ import (
 // MaxCSV is the largest projects file accepted.
 const MaxCSV = 4 << 20
 
-// ImportResult summarises a projects import.
-type ImportResult struct {
+// ProjectImportResult summarises a projects import.
+type ProjectImportResult struct {
 	Created int `json:"created"`
 	Updated int `json:"updated"`
 }
@@ -40,7 +40,7 @@ var csvColumns = map[string]string{
 // ImportProjects reads a CSV file with a header row (name, repo_url, ecosystem,
 // criticality, contacts, notes; name is required) and adds its projects, updating
 // those whose name exists. All or nothing: a bad row is a field error naming its line.
-func (s *Service) ImportProjects(ctx context.Context, actor authz.Actor, r io.Reader) (*ImportResult, error) {
+func (s *Service) ImportProjects(ctx context.Context, actor authz.Actor, r io.Reader) (*ProjectImportResult, error) {
 	if err := authz.Can(actor, authz.ManageEngagements, nil); err != nil {
 		return nil, err
 	}
@@ -114,9 +114,9 @@ func (s *Service) ImportProjects(ctx context.Context, actor authz.Actor, r io.Re
 	if len(rows) == 0 {
 		return nil, validate.Field("file", "the file has a header but no projects")
 	}
-	res := &ImportResult{}
+	res := &ProjectImportResult{}
 	err = s.DB.InTx(ctx, func(q db.Querier) error {
-		*res = ImportResult{}
+		*res = ProjectImportResult{}
 		for _, in := range rows {
 			_, created, err := s.upsertProject(ctx, q, actor, in, true, "csv")
 			if err != nil {
@@ -535,7 +535,9 @@ func (sh ServicesSheet) PDF(base string) ([]byte, error) {
 }
 
 // pages counts the pages of a PDF fpdf wrote.
-func pages(b []byte) int { return strings.Count(string(b), "/Type /Page\n") + strings.Count(string(b), "/Type /Page ") }
+func pages(b []byte) int {
+	return strings.Count(string(b), "/Type /Page\n") + strings.Count(string(b), "/Type /Page ")
+}
 
 func parseDate(s string) (string, error) {
 	d, err := calendar.ParseDate(s)

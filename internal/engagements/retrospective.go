@@ -309,7 +309,7 @@ func (s *Service) YearReport(ctx context.Context, actor authz.Actor, year int, f
 		}
 	}
 	counts := map[Status]int{}
-	var tot Hours
+	var tot EngagementHours
 	for _, e := range in {
 		counts[e.Status]++
 		tot.Engagement += e.Hours.Engagement

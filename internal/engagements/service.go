@@ -800,7 +800,7 @@ func unanswered(ctx context.Context, q db.Querier, id int64) (int, error) {
 }
 
 // Contacts lists an engagement's contact attempts, oldest first.
-func (s *Service) Contacts(ctx context.Context, actor authz.Actor, id int64) ([]Contact, error) {
+func (s *Service) Contacts(ctx context.Context, actor authz.Actor, id int64) ([]ContactAttempt, error) {
 	q := s.DB.Read()
 	if _, err := s.load(ctx, q, actor, authz.ReadEngagement, id); err != nil {
 		return nil, err
@@ -808,15 +808,15 @@ func (s *Service) Contacts(ctx context.Context, actor authz.Actor, id int64) ([]
 	return contacts(ctx, q, id)
 }
 
-func contacts(ctx context.Context, q db.Querier, id int64) ([]Contact, error) {
+func contacts(ctx context.Context, q db.Querier, id int64) ([]ContactAttempt, error) {
 	rows, err := q.Query(ctx, "SELECT id, attempted_on, channel, outcome, notes, COALESCE(user_id, 0), created_at FROM eng_contacts WHERE engagement_id = ? ORDER BY attempted_on, id", id)
 	if err != nil {
 		return nil, err
 	}
-	out := []Contact{}
+	out := []ContactAttempt{}
 	var uids []int64
 	for rows.Next() {
-		var c Contact
+		var c ContactAttempt
 		var uid int64
 		if err := rows.Scan(&c.ID, &c.Date, &c.Channel, &c.Outcome, &c.Notes, &uid, &c.CreatedAt); err != nil {
 			rows.Close()
@@ -837,8 +837,8 @@ func contacts(ctx context.Context, q db.Querier, id int64) ([]Contact, error) {
 	return out, rows.Err()
 }
 
-// HoursInput logs high-visibility engagement hours.
-type HoursInput struct {
+// EngagementHoursInput logs high-visibility engagement hours.
+type EngagementHoursInput struct {
 	Date  string  `json:"date,omitempty" doc:"YYYY-MM-DD, default today; not in the future."`
 	Hours float64 `json:"hours"`
 	Note  string  `json:"note,omitempty" maxLength:"1000"`
@@ -846,7 +846,7 @@ type HoursInput struct {
 
 // LogHours records high-visibility engagement hours (spot-check hours come with each
 // spot-check).
-func (s *Service) LogHours(ctx context.Context, actor authz.Actor, id int64, in HoursInput) (*HourLog, error) {
+func (s *Service) LogHours(ctx context.Context, actor authz.Actor, id int64, in EngagementHoursInput) (*EngagementHourLog, error) {
 	var e validate.Errors
 	_, ds := s.checkDate(&e, "date", in.Date)
 	checkHours(&e, in.Hours)
@@ -854,7 +854,7 @@ func (s *Service) LogHours(ctx context.Context, actor authz.Actor, id int64, in 
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
-	var h *HourLog
+	var h *EngagementHourLog
 	err := s.DB.InTx(ctx, func(q db.Querier) error {
 		eng, err := s.load(ctx, q, actor, authz.WorkEngagement, id)
 		if err != nil {
@@ -863,7 +863,7 @@ func (s *Service) LogHours(ctx context.Context, actor authz.Actor, id int64, in 
 		if eng.Status == Closed || eng.Status == Declined {
 			return ruleErr("engagement.hours", "the engagement is %s; hours are logged while it runs", eng.Status)
 		}
-		h = &HourLog{Date: ds, Hours: in.Hours, Note: in.Note, By: actor.Email}
+		h = &EngagementHourLog{Date: ds, Hours: in.Hours, Note: in.Note, By: actor.Email}
 		if err := q.QueryRow(ctx, "INSERT INTO eng_hours (engagement_id, user_id, kind, hours, worked_on, note, created_at) VALUES (?, ?, 'engagement', ?, ?, ?, ?) RETURNING id",
 			id, userID(actor), in.Hours, ds, in.Note, s.Clock.Now()).Scan(&h.ID); err != nil {
 			return err
@@ -874,15 +874,15 @@ func (s *Service) LogHours(ctx context.Context, actor authz.Actor, id int64, in 
 	return h, err
 }
 
-func hourLogs(ctx context.Context, q db.Querier, id int64) ([]HourLog, error) {
+func hourLogs(ctx context.Context, q db.Querier, id int64) ([]EngagementHourLog, error) {
 	rows, err := q.Query(ctx, "SELECT id, worked_on, hours, note, COALESCE(user_id, 0) FROM eng_hours WHERE engagement_id = ? ORDER BY worked_on, id", id)
 	if err != nil {
 		return nil, err
 	}
-	out := []HourLog{}
+	out := []EngagementHourLog{}
 	var uids []int64
 	for rows.Next() {
-		var h HourLog
+		var h EngagementHourLog
 		var uid int64
 		if err := rows.Scan(&h.ID, &h.Date, &h.Hours, &h.Note, &uid); err != nil {
 			rows.Close()
@@ -901,8 +901,8 @@ func hourLogs(ctx context.Context, q db.Querier, id int64) ([]HourLog, error) {
 }
 
 // hours sums an engagement's hours and compares them with the plan.
-func (s *Service) hours(ctx context.Context, q db.Querier, e *Engagement) (*Hours, error) {
-	h := &Hours{PlannedEngagement: PlanEngagementHours}
+func (s *Service) hours(ctx context.Context, q db.Querier, e *Engagement) (*EngagementHours, error) {
+	h := &EngagementHours{PlannedEngagement: PlanEngagementHours}
 	if err := q.QueryRow(ctx, "SELECT COALESCE(SUM(hours), 0) FROM eng_hours WHERE engagement_id = ?", e.ID).Scan(&h.Engagement); err != nil {
 		return nil, err
 	}
