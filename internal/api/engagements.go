@@ -71,7 +71,9 @@ func (x *API) registerEngagements() {
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: engagements.MaxCSV,
 		Description: "The body is a CSV file (text/csv) with a header row: name (required), repo_url, ecosystem, criticality, contacts, notes. " +
 			"Projects whose name exists are updated. All or nothing: errors name the line."}),
-		func(ctx context.Context, in *struct{ RawBody []byte }) (*struct{ Body *engagements.ProjectImportResult }, error) {
+		func(ctx context.Context, in *struct{ RawBody []byte }) (*struct {
+			Body *engagements.ProjectImportResult
+		}, error) {
 			a, err := signedIn(ctx)
 			if err != nil {
 				return nil, err
@@ -80,7 +82,9 @@ func (x *API) registerEngagements() {
 			if err != nil {
 				return nil, Problem(err)
 			}
-			return &struct{ Body *engagements.ProjectImportResult }{Body: res}, nil
+			return &struct {
+				Body *engagements.ProjectImportResult
+			}{Body: res}, nil
 		})
 	huma.Register(h, op(huma.Operation{OperationID: "get-project", Method: http.MethodGet, Path: Prefix + "/projects/{id}", Summary: "One candidate project"}),
 		func(ctx context.Context, in *idPath) (*struct{ Body *engagements.Project }, error) {
@@ -181,7 +185,9 @@ func (x *API) registerEngagements() {
 			return &struct{ Body *engagements.SpotCheck }{Body: c}, nil
 		})
 	huma.Register(h, op(huma.Operation{OperationID: "list-engagement-contacts", Method: http.MethodGet, Path: Prefix + "/engagements/{id}/contacts", Summary: "ContactAttempt attempts"}),
-		func(ctx context.Context, in *idPath) (*struct{ Body Page[engagements.ContactAttempt] }, error) {
+		func(ctx context.Context, in *idPath) (*struct {
+			Body Page[engagements.ContactAttempt]
+		}, error) {
 			a, id, err := idActor(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -190,7 +196,9 @@ func (x *API) registerEngagements() {
 			if err != nil {
 				return nil, Problem(err)
 			}
-			return &struct{ Body Page[engagements.ContactAttempt] }{Body: Page[engagements.ContactAttempt]{Items: cs}}, nil
+			return &struct {
+				Body Page[engagements.ContactAttempt]
+			}{Body: Page[engagements.ContactAttempt]{Items: cs}}, nil
 		})
 	huma.Register(h, op(huma.Operation{OperationID: "log-engagement-contact", Method: http.MethodPost, Path: Prefix + "/engagements/{id}/contacts", Summary: "Record a contact attempt",
 		DefaultStatus: http.StatusCreated, Description: "While contacting (else 409). After max_unanswered no_answer attempts in a row the engagement becomes unresponsive; declined makes it declined. Returns the engagement."}),
@@ -213,7 +221,9 @@ func (x *API) registerEngagements() {
 		func(ctx context.Context, in *struct {
 			ID   string `path:"id"`
 			Body engagements.EngagementHoursInput
-		}) (*struct{ Body *engagements.EngagementHourLog }, error) {
+		}) (*struct {
+			Body *engagements.EngagementHourLog
+		}, error) {
 			a, id, err := idActor(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -222,7 +232,9 @@ func (x *API) registerEngagements() {
 			if err != nil {
 				return nil, Problem(err)
 			}
-			return &struct{ Body *engagements.EngagementHourLog }{Body: hl}, nil
+			return &struct {
+				Body *engagements.EngagementHourLog
+			}{Body: hl}, nil
 		})
 
 	fileResponses := map[string]*huma.Response{"200": {Description: "The retrospective", Content: map[string]*huma.MediaType{

@@ -97,30 +97,30 @@ type Project struct {
 
 // Engagement is a buddy's engagement with one project.
 type Engagement struct {
-	ID               int64      `json:"id"`
-	ProjectID        int64      `json:"project_id"`
-	Project          string     `json:"project"`
-	BuddyID          int64      `json:"buddy_id"`
-	Buddy            string     `json:"buddy" doc:"The buddy's email address."`
-	BackupID         int64      `json:"backup_id,omitempty"`
-	Backup           string     `json:"backup,omitempty"`
-	Origin           string     `json:"origin" enum:"outreach,help_request,case"`
-	OriginRef        string     `json:"origin_ref,omitempty" doc:"The intake report or case it came from."`
-	Goals            string     `json:"goals"`
-	Status           Status     `json:"status" enum:"proposed,contacting,active,winding_down,closed,declined,unresponsive"`
-	ContactEveryDays int        `json:"contact_every_days"`
-	MaxUnanswered    int        `json:"max_unanswered"`
-	CheckEveryDays   int        `json:"check_every_days"`
-	ActiveMonths     int        `json:"active_months"`
-	Start            string     `json:"start,omitempty" doc:"The first day of the active period, YYYY-MM-DD."`
-	End              string     `json:"end,omitempty" doc:"The end of the active period (start + active_months)."`
-	Outcome          string     `json:"outcome,omitempty"`
-	ClosedAt         *time.Time `json:"closed_at,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
-	Hours            *EngagementHours     `json:"hours,omitempty"`
-	Unanswered       int        `json:"unanswered" doc:"Contact attempts without an answer since the last answer."`
-	Overdue          int        `json:"overdue" doc:"Spot-checks past their due date and not done."`
+	ID               int64            `json:"id"`
+	ProjectID        int64            `json:"project_id"`
+	Project          string           `json:"project"`
+	BuddyID          int64            `json:"buddy_id"`
+	Buddy            string           `json:"buddy" doc:"The buddy's email address."`
+	BackupID         int64            `json:"backup_id,omitempty"`
+	Backup           string           `json:"backup,omitempty"`
+	Origin           string           `json:"origin" enum:"outreach,help_request,case"`
+	OriginRef        string           `json:"origin_ref,omitempty" doc:"The intake report or case it came from."`
+	Goals            string           `json:"goals"`
+	Status           Status           `json:"status" enum:"proposed,contacting,active,winding_down,closed,declined,unresponsive"`
+	ContactEveryDays int              `json:"contact_every_days"`
+	MaxUnanswered    int              `json:"max_unanswered"`
+	CheckEveryDays   int              `json:"check_every_days"`
+	ActiveMonths     int              `json:"active_months"`
+	Start            string           `json:"start,omitempty" doc:"The first day of the active period, YYYY-MM-DD."`
+	End              string           `json:"end,omitempty" doc:"The end of the active period (start + active_months)."`
+	Outcome          string           `json:"outcome,omitempty"`
+	ClosedAt         *time.Time       `json:"closed_at,omitempty"`
+	CreatedAt        time.Time        `json:"created_at"`
+	UpdatedAt        time.Time        `json:"updated_at"`
+	Hours            *EngagementHours `json:"hours,omitempty"`
+	Unanswered       int              `json:"unanswered" doc:"Contact attempts without an answer since the last answer."`
+	Overdue          int              `json:"overdue" doc:"Spot-checks past their due date and not done."`
 
 	retrospective string
 }
