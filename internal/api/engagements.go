@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -302,14 +303,15 @@ func (x *API) registerEngagements() {
 		Description: "Counts by status, hours against the plan and each engagement's outcome, for the year-one retrospective report.",
 		Responses:   map[string]*huma.Response{"200": fileResponses["200"]}}),
 		func(ctx context.Context, in *struct {
-			Year   int    `path:"year"`
+			Year   string `path:"year" doc:"The year, e.g. 2026."`
 			Format string `query:"format" enum:"md,html,pdf" default:"md"`
 		}) (*fileOut, error) {
 			a, err := signedIn(ctx)
 			if err != nil {
 				return nil, err
 			}
-			b, ct, err := svc.YearReport(ctx, a, in.Year, in.Format)
+			year, _ := strconv.Atoi(in.Year)
+			b, ct, err := svc.YearReport(ctx, a, year, in.Format)
 			if err != nil {
 				return nil, Problem(err)
 			}

@@ -292,8 +292,11 @@ func render(format, title, markdown, base string) ([]byte, string, error) {
 // retrospective: counts by status, hours against the plan, and each engagement's
 // outcome.
 func (s *Service) YearReport(ctx context.Context, actor authz.Actor, year int, format string) ([]byte, string, error) {
+	if err := authz.Can(actor, authz.ViewEngagements, nil); err != nil {
+		return nil, "", err
+	}
 	if year < 2000 || year > 2200 {
-		return nil, "", validate.Field("year", "%d is not a year", year)
+		return nil, "", validate.Field("year", "give a year between 2000 and 2200")
 	}
 	all, err := s.List(ctx, actor, Query{})
 	if err != nil {
