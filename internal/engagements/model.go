@@ -125,6 +125,14 @@ type Engagement struct {
 	retrospective string
 }
 
+// closedDay is the day the engagement closed, or far in the future while it runs.
+func (e *Engagement) closedDay() string {
+	if e.ClosedAt == nil {
+		return "9999-12-31"
+	}
+	return e.ClosedAt.UTC().Format("2006-01-02")
+}
+
 // policy is what authz needs to know of e.
 func (e *Engagement) policy() authz.Engagement {
 	return authz.Engagement{BuddyID: e.BuddyID, BackupID: e.BackupID}
@@ -152,7 +160,7 @@ type SpotCheck struct {
 	Risks   string  `json:"risks,omitempty"`
 	Actions string  `json:"actions,omitempty"`
 	By      string  `json:"by,omitempty"`
-	State   string  `json:"state" enum:"done,upcoming,due,overdue" doc:"overdue: past its due date and not done."`
+	State   string  `json:"state" enum:"done,upcoming,due,overdue,cancelled" doc:"overdue: past its due date and not done; cancelled: not done and the engagement is no longer active."`
 	Overdue bool    `json:"overdue"`
 }
 

@@ -90,7 +90,7 @@ func (s *Service) draft(ctx context.Context, q db.Querier, actor authz.Actor, e 
 	if err != nil {
 		return "", err
 	}
-	checks, err := s.spotChecks(ctx, q, e.ID)
+	checks, err := s.spotChecks(ctx, q, e.ID, e.Status)
 	if err != nil {
 		return "", err
 	}
@@ -159,7 +159,7 @@ func (s *Service) draft(ctx context.Context, q db.Querier, actor authz.Actor, e 
 				fmt.Fprintf(&b, " Actions: %s", oneLine(c.Actions))
 			}
 			b.WriteString("\n")
-		case c.Overdue:
+		case c.Overdue || (c.State == "cancelled" && c.Due < e.closedDay()):
 			any = true
 			fmt.Fprintf(&b, "- check %d due %s: not done\n", c.Seq, c.Due)
 		}

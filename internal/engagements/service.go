@@ -361,6 +361,10 @@ func (s *Service) fill(ctx context.Context, q db.Querier, e *Engagement) error {
 	if e.Unanswered, err = unanswered(ctx, q, e.ID); err != nil {
 		return err
 	}
+	if !running(e.Status) {
+		e.Overdue = 0
+		return nil
+	}
 	today := s.today().String()
 	return q.QueryRow(ctx, "SELECT COUNT(*) FROM eng_spot_checks WHERE engagement_id = ? AND due_on IS NOT NULL AND done_on IS NULL AND due_on < ?",
 		e.ID, today).Scan(&e.Overdue)
@@ -561,7 +565,7 @@ func (s *Service) Schedule(ctx context.Context, actor authz.Actor, id int64) (*S
 	if err != nil {
 		return nil, err
 	}
-	checks, err := s.spotChecks(ctx, q, id)
+	checks, err := s.spotChecks(ctx, q, id, e.Status)
 	if err != nil {
 		return nil, err
 	}
@@ -576,7 +580,10 @@ func (s *Service) Schedule(ctx context.Context, actor authz.Actor, id int64) (*S
 	return sc, nil
 }
 
-func (s *Service) spotChecks(ctx context.Context, q db.Querier, id int64) ([]SpotCheck, error) {
+// running reports whether spot-checks are due in status.
+func running(st Status) bool { return st == Active || st == WindingDown }
+
+func (s *Service) spotChecks(ctx context.Context, q db.Querier, id int64, status Status) ([]SpotCheck, error) {
 	rows, err := q.Query(ctx, `SELECT id, seq, COALESCE(due_on, ''), COALESCE(done_on, ''), hours, notes, risks, actions, COALESCE(user_id, 0)
 		FROM eng_spot_checks WHERE engagement_id = ? ORDER BY CASE WHEN due_on IS NULL THEN 1 ELSE 0 END, due_on, done_on, id`, id)
 	if err != nil {
@@ -613,6 +620,8 @@ func (s *Service) spotChecks(ctx context.Context, q db.Querier, id int64) ([]Spo
 		switch {
 		case c.Date != "":
 			c.State = "done"
+		case !running(status):
+			c.State = "cancelled" // the engagement ended (or paused) before it was due or done
 		case c.Due < today:
 			c.State, c.Overdue = "overdue", true
 		case c.Due == today:
