@@ -46,15 +46,15 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		b.Submit(path+"/spot-checks", url.Values{"date": {"2026-03-02"}, "hours": {"1,5"}, "notes": {"first look"}}).Want(t, 303)
 		b.Submit(path+"/stage", url.Values{"to": {"contacting"}}).Want(t, 409)
 		b.Submit(path+"/stage", url.Values{"to": {"closed"}, "reason": {"done"}}).Want(t, 303)
-		r = b.Get(path + "/retrospective").Want(t, 200)
+		r = b.Get(path+"/retrospective").Want(t, 200)
 		if !strings.Contains(string(r.Body), "Retrospective: yaml-tiny") || !strings.Contains(string(r.Body), "1.5") {
 			t.Errorf("retrospective page: %.2000s", r.Body)
 		}
 		b.Submit(path+"/retrospective", url.Values{"markdown": {"# Edited\n\n## What helped\n\nCalls."}}).Want(t, 303)
-		if r = b.Get(path + "/retrospective/export/md").Want(t, 200); string(r.Body) != "# Edited\n\n## What helped\n\nCalls." {
+		if r = b.Get(path+"/retrospective/export/md").Want(t, 200); string(r.Body) != "# Edited\n\n## What helped\n\nCalls." {
 			t.Errorf("export: %q", r.Body)
 		}
-		b.Get(path + "/retrospective/export/pdf").Want(t, 200)
+		b.Get(path+"/retrospective/export/pdf").Want(t, 200)
 		b.Get("/outreach").Want(t, 200)
 		b.Submit("/outreach/channels", url.Values{"name": {"List"}, "kind": {"mailing_list"}}).Want(t, 303)
 		b.Submit("/outreach/campaigns", url.Values{"name": {"Talk"}, "starts_on": {"2026-04-01"}, "contacts_reached": {"many"}}).Want(t, 422)
