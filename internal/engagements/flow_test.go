@@ -267,8 +267,14 @@ func TestContactCyclesUnresponsive(t *testing.T) {
 		if n := count(f.events(t, e.ID), engagements.EvContactReminded); n != before {
 			t.Errorf("reminded an unresponsive engagement")
 		}
-		// Trying again later is allowed; a "declined" answer ends it.
+		// Trying again later is allowed, with a reminder a cycle later; a "declined"
+		// answer ends it.
 		f.call(t, "POST", path+"/stage", f.tBuddy, map[string]any{"to": "contacting"}, 200)
+		f.ta.Clock.Advance(14 * 24 * time.Hour)
+		f.drain(t)
+		if n := count(f.events(t, e.ID), engagements.EvContactReminded); n != before+1 {
+			t.Errorf("contacting again: %d reminders, want %d", n, before+1)
+		}
 		f.call(t, "POST", path+"/contacts", f.tBuddy, map[string]any{"outcome": "declined"}, 201).JSON(t, &got)
 		if got.Status != engagements.Declined {
 			t.Errorf("declined answer: %s", got.Status)

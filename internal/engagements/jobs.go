@@ -22,7 +22,7 @@ var jobActor = authz.System("engagements")
 
 type contactArgs struct {
 	EngagementID int64 `json:"engagement_id"`
-	After        int   `json:"after"` // the number of contact attempts when it was enqueued; -1 at the start of contacting
+	After        int   `json:"after"` // the number of contact attempts when it was enqueued
 }
 
 type slotState struct {
@@ -138,7 +138,7 @@ func (s *Service) runContactDue(ctx context.Context, j jobs.Job) error {
 			return err
 		}
 		// Moved on, or an attempt was recorded since: the next reminder is that attempt's.
-		if eng.Status != Contacting || (a.After >= 0 && count != a.After) || (a.After < 0 && count > 0) {
+		if eng.Status != Contacting || count != a.After {
 			return nil
 		}
 		buddy, err := account.UserByIDTx(ctx, q, eng.BuddyID)

@@ -505,7 +505,11 @@ func (s *Service) move(ctx context.Context, q db.Querier, actor authz.Actor, eng
 			}
 		}
 	case Contacting:
-		if _, err := s.Jobs.Enqueue(ctx, q, JobContactDue, contactArgs{EngagementID: eng.ID, After: -1},
+		var n int
+		if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM eng_contacts WHERE engagement_id = ?", eng.ID).Scan(&n); err != nil {
+			return err
+		}
+		if _, err := s.Jobs.Enqueue(ctx, q, JobContactDue, contactArgs{EngagementID: eng.ID, After: n},
 			jobs.Options{RunAt: now.Add(time.Duration(eng.ContactEveryDays) * 24 * time.Hour), UniqueKey: fmt.Sprintf("eng:%d:contact:%d", eng.ID, now.UnixNano())}); err != nil {
 			return err
 		}
