@@ -61,6 +61,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerReports()
 	x.registerPlan()
 	x.registerCases()
+	x.registerEngagements()
 	return x
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
@@ -60,6 +61,8 @@ type App struct {
 	Advisories *advisory.Service
 	// Cases coordinates vulnerabilities among many parties under embargo.
 	Cases *cases.Service
+	// Engagements is the security-buddy programme and outreach.
+	Engagements *engagements.Service
 
 	keys keyCache
 }
@@ -157,6 +160,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
 	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
+	a.Engagements = engagements.New(engagements.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates, Log: a.Log},
+		engagements.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the engagements.* jobs
 	a.registerJobs()
 	return a
 }

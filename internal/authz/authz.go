@@ -216,7 +216,14 @@ func Can(actor Actor, action Action, obj any) error {
 	}
 	switch o := obj.(type) {
 	case nil:
+		if err, ok := canEngagementGlobal(actor, action); ok {
+			return err
+		}
 		return canGlobal(actor, action)
+	case Engagement:
+		return canEngagement(actor, action, o)
+	case *Engagement:
+		return canEngagement(actor, action, *o)
 	case Report:
 		return canReport(actor, action, o)
 	case *Report:
@@ -383,6 +390,9 @@ const (
 func Scope(a Actor, kind Kind) db.Filter {
 	if a.IsSystem() {
 		return db.Filter{}
+	}
+	if f, ok := scopeEngagements(a, kind); ok {
+		return f
 	}
 	if a.IsAnonymous() {
 		if kind == KindAdvisory {

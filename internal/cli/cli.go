@@ -152,8 +152,12 @@ func usage(w io.Writer, commands []*command) {
 	fmt.Fprintln(w, "\nUsage: sirt <command> [flags]; 'sirt <command> --help' for a command's flags.\n\nCommands:")
 	cs := append([]*command(nil), commands...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	width := 22 // the names column; long names widen it so two spaces always follow a name
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+		width = max(width, len(c.name)+1)
+	}
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
 	}
 }
 

@@ -18,6 +18,7 @@ func domainCommands() []*command {
 	out = append(out, planCommands()...)
 	out = append(out, advisoryCommands()...)
 	out = append(out, caseCommands()...)
+	out = append(out, engagementCommands()...)
 	return out
 }
 

@@ -142,6 +142,30 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 201},
 	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 204},
 	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 204},
+	// Engagements and outreach (internal/engagements): staff read, the programme manager and admins plan, the buddy works;
+	// members never learn the area exists (404). {id} does not exist (internal/engagements tests cover real ones).
+	"GET /api/v1/projects":                       {401, 404, 200, 200, 200},
+	"POST /api/v1/projects":                      {401, 404, 403, 201, 201},
+	"POST /api/v1/projects/import":               {401, 404, 403, 201, 201},
+	"GET /api/v1/projects/{id}":                  {401, 404, 404, 404, 404},
+	"GET /api/v1/engagements":                    {401, 404, 200, 200, 200},
+	"POST /api/v1/engagements":                   {401, 404, 403, 422, 422},
+	"GET /api/v1/engagements/{id}":               {401, 404, 404, 404, 404},
+	"POST /api/v1/engagements/{id}/stage":        {401, 404, 404, 404, 404},
+	"GET /api/v1/engagements/{id}/schedule":      {401, 404, 404, 404, 404},
+	"POST /api/v1/engagements/{id}/spot-checks":  {401, 404, 404, 404, 404},
+	"GET /api/v1/engagements/{id}/contacts":      {401, 404, 404, 404, 404},
+	"POST /api/v1/engagements/{id}/contacts":     {401, 404, 404, 404, 404},
+	"POST /api/v1/engagements/{id}/hours":        {401, 404, 404, 404, 404},
+	"GET /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
+	"PUT /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
+	"POST /api/v1/engagements/{id}/welcome":      {401, 404, 404, 404, 404},
+	"GET /api/v1/retrospectives/{year}":          {401, 404, 422, 422, 422}, // {year} is not a year
+	"GET /api/v1/outreach/channels":              {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/channels":             {401, 404, 403, 201, 201},
+	"GET /api/v1/outreach/campaigns":             {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/campaigns":            {401, 404, 403, 201, 201},
+	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -186,6 +210,19 @@ var apiBodies = map[string]string{
 	"POST /api/v1/cases/{id}/tasks":                         `{"title": "Task %d"}`,
 	"PATCH /api/v1/cases/{id}/tasks/{task}":                 `{"done": true}`,
 	"POST /api/v1/webhooks":                                 `{"organisation": "Org %d", "url": "https://hooks.example.org/%d"}`,
+	// Engagements and outreach ("POST /api/v1/engagements" names a project that does not exist: 422 for those who may create).
+	"POST /api/v1/projects":                      `{"name": "matrix-project-%d", "repo_url": "https://git.example.org/p%d", "ecosystem": "npm"}`,
+	"POST /api/v1/projects/import":               "name,repo_url,ecosystem\nmatrix-csv-%d,https://git.example.org/c%d,Go\n",
+	"POST /api/v1/engagements":                   `{"project_id": 999999, "buddy": "buddy-%d@example.org", "origin": "outreach"}`,
+	"POST /api/v1/engagements/{id}/stage":        `{"to": "active"}`,
+	"POST /api/v1/engagements/{id}/spot-checks":  `{"date": "2020-01-06", "hours": 1, "notes": "check %d"}`,
+	"POST /api/v1/engagements/{id}/contacts":     `{"outcome": "no_answer"}`,
+	"POST /api/v1/engagements/{id}/hours":        `{"hours": 2}`,
+	"PUT /api/v1/engagements/{id}/retrospective": `{"markdown": "# Retro %d"}`,
+	"POST /api/v1/engagements/{id}/welcome":      `{"to": "maintainer-%d@example.org"}`,
+	"POST /api/v1/outreach/channels":             `{"name": "Channel %d", "kind": "podcast"}`,
+	"POST /api/v1/outreach/campaigns":            `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
+	"PATCH /api/v1/outreach/campaigns/{id}":      `{"contacts_reached": %d}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
@@ -310,6 +347,27 @@ var htmlMatrix = map[string]statuses{
 	"POST /cases/{id}/tasks":                     {303, 403, 303, 404, 303},
 	"POST /cases/{id}/tasks/{task}":              {303, 403, 303, 404, 303},
 	"POST /cases/{id}/vulnerabilities":           {303, 403, 303, 404, 303},
+	// Engagements, projects, outreach (members: 404) and the public printable services sheet.
+	"GET /services":                                       {200, 200, 200, 200, 200},
+	"GET /services.pdf":                                   {200, 200, 200, 200, 200},
+	"GET /engagements":                                    {303, 404, 200, 200, 200},
+	"POST /engagements":                                   {303, 404, 403, 422, 422},
+	"GET /engagements/{id}":                               {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/stage":                        {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/contacts":                     {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/spot-checks":                  {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/hours":                        {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/welcome":                      {303, 404, 404, 404, 404},
+	"GET /engagements/{id}/retrospective":                 {303, 404, 404, 404, 404},
+	"POST /engagements/{id}/retrospective":                {303, 404, 404, 404, 404},
+	"GET /engagements/{id}/retrospective/export/{format}": {303, 404, 404, 404, 404},
+	"GET /projects":                                       {303, 404, 200, 200, 200},
+	"POST /projects":                                      {303, 404, 403, 422, 422},
+	"POST /projects/import":                               {303, 404, 403, 422, 422},
+	"GET /outreach":                                       {303, 404, 200, 200, 200},
+	"POST /outreach/channels":                             {303, 404, 403, 422, 422},
+	"POST /outreach/campaigns":                            {303, 404, 403, 422, 422},
+	"POST /outreach/campaigns/{id}":                       {303, 404, 403, 404, 404},
 }
 
 // htmlForms are the fields sent with each POST.

@@ -28,6 +28,7 @@ const (
 	PublicAdvisory         = "public_advisory"
 	EmbargoBreak           = "embargo_break"
 	ReportMessage          = "report_message"
+	EngagementWelcome      = "engagement_welcome"
 )
 
 // Default is one built-in template with the data keys it may use.
@@ -130,6 +131,22 @@ Please do not publish, commit fixes publicly or discuss this before the public d
 We are moving public disclosure to {{.NewPublicDate}}. Please ship fixes and guidance as fast as you safely can, and tell us what you learn about exploitation.
 
 Case: {{.CaseURL}}
+{{.Team}}`}},
+	EngagementWelcome: {Name: EngagementWelcome, Description: "Welcome/invitation to a project's maintainers from their security buddy (engagements).",
+		Keys: []string{"Team", "Project", "Buddy", "BuddyEmail", "ServicesURL", "HelpURL", "Message"},
+		Template: mail.Template{Subject: "[{{.Team}}] Security help for {{.Project}}",
+			Body: `Hello,
+
+I am {{.Buddy}}, a volunteer with {{.Team}}, a security incident response team for open-source software. We would like to offer {{.Project}} a security buddy: someone who helps you with vulnerability reports, coordinated disclosure and hardening, at no cost and at your pace.
+
+{{.Message}}
+
+What we do, on one page: {{.ServicesURL}}
+Ask us for help at any time: {{.HelpURL}}
+
+If you would like to talk, just reply to this email ({{.BuddyEmail}}).
+
+{{.Buddy}}
 {{.Team}}`}},
 	PublicAdvisory: {Name: PublicAdvisory, Description: "Announcement of a published advisory.",
 		Keys: []string{"Team", "AdvisoryID", "Title", "Summary", "URL"},

@@ -96,6 +96,9 @@ type publicPage struct {
 func (h *Handlers) registerPublic(mux *http.ServeMux) {
 	handle := func(pattern string, f handler) { mux.Handle(pattern, h.wrap(f)) }
 	for _, p := range PublicPages {
+		if p.Key == "services" {
+			continue // the printable services sheet (engagements.go)
+		}
 		handle("GET "+p.Path, func(w http.ResponseWriter, r *http.Request) error {
 			pg := publicPage{BasePage: h.base(r, p.Title), Body: Markdown(h.pageText(r, p.Key)), Pages: PublicPages}
 			return h.render(w, r, http.StatusOK, "page", pg)

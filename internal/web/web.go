@@ -180,6 +180,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerIntake(mux)
 	h.registerPlan(mux)
 	h.registerCases(mux)
+	h.registerEngagements(mux)
 }
 
 func staticHandler() http.Handler {
