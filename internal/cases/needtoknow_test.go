@@ -12,6 +12,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
 	"github.com/oss-sirt/sirt/internal/events"
@@ -30,7 +31,8 @@ type parties struct {
 func newParties(t *testing.T, d *db.DB) *parties {
 	t.Helper()
 	ctx := context.Background()
-	ta := testapp.New(t, d)
+	// The webhook receiver is on 127.0.0.1: allowed explicitly, as on premises.
+	ta := testapp.NewWith(t, d, testapp.Options{Config: func(c *config.Config) { c.OutboundAllow = []string{"127.0.0.1"} }})
 	hooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(hooks.Close)
 	p := &parties{ta: ta, resp: ta.User(authz.RoleResponder), owner: ta.User(authz.RoleMember), da: ta.User(authz.RoleMember), db: ta.User(authz.RoleMember)}

@@ -147,7 +147,7 @@ func (h *Handlers) engagementCreate(w http.ResponseWriter, r *http.Request) erro
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/engagements/%d?flash=Engagement+created.", e.ID), http.StatusSeeOther)
+	h.redirectFlash(w, r, fmt.Sprintf("/engagements/%d", e.ID), "Engagement created.")
 	return nil
 }
 
@@ -256,7 +256,7 @@ func (h *Handlers) engagementPost(w http.ResponseWriter, r *http.Request) error 
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/engagements/%d?flash=%s", id, url.QueryEscape(flash)), http.StatusSeeOther)
+	h.redirectFlash(w, r, fmt.Sprintf("/engagements/%d", id), flash)
 	return nil
 }
 
@@ -322,7 +322,7 @@ func (h *Handlers) retrospectiveSave(w http.ResponseWriter, r *http.Request) err
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/engagements/%d/retrospective?flash=Saved.", id), http.StatusSeeOther)
+	h.redirectFlash(w, r, fmt.Sprintf("/engagements/%d/retrospective", id), "Saved.")
 	return nil
 }
 
@@ -397,7 +397,7 @@ func (h *Handlers) projectCreate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/projects?flash=Project+added.", http.StatusSeeOther)
+	h.redirectFlash(w, r, "/projects", "Project added.")
 	return nil
 }
 
@@ -432,7 +432,7 @@ func (h *Handlers) projectsImport(w http.ResponseWriter, r *http.Request) error 
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/projects?flash=%s", url.QueryEscape(fmt.Sprintf("Imported: %d added, %d updated.", res.Created, res.Updated))), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/projects", fmt.Sprintf("Imported: %d added, %d updated.", res.Created, res.Updated))
 	return nil
 }
 
@@ -484,7 +484,7 @@ func (h *Handlers) outreachResult(w http.ResponseWriter, r *http.Request, err er
 		}
 		return err
 	}
-	http.Redirect(w, r, "/outreach?flash="+url.QueryEscape(flash), http.StatusSeeOther)
+	h.redirectFlash(w, r, "/outreach", flash)
 	return nil
 }
 
