@@ -197,6 +197,26 @@ func (x *API) registerCases() {
 			return &caseOut{Body: c}, nil
 		})
 
+	type releaseIn struct {
+		ID   string `path:"id"`
+		Body cases.ReleaseInput
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "case-early-release", Method: http.MethodPost, Path: Prefix + "/cases/{id}/early-release",
+		Summary: "Release the case before its agreed public date, with a reason (coordinators)",
+		Description: "Audited. In one transaction the case goes public (TLP:CLEAR, Disclose, public_aware, embargo exited), every read-in " +
+			"party is mailed and every read-in organisation's webhook told, and the case's approved advisories publish."}),
+		func(ctx context.Context, in *releaseIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.ReleaseEarly(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
 	type factsIn struct {
 		ID   string `path:"id"`
 		Body cases.FactsInput

@@ -117,6 +117,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Intake: a.Intake, Log: a.Log}, cases.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL, Team: cfg.Team,
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
+	a.Advisories.SetEmbargoGuard(a.Cases) // advisories publish no earlier than their case's public date
+	a.Cases.SetAdvisories(a.Advisories)   // and follow it when it moves or the case goes public
 	a.Intake.SetOpenCase(func(ctx context.Context, actor authz.Actor, reportID string) (string, error) {
 		c, err := a.Cases.Open(ctx, actor, cases.NewCase{ReportID: reportID})
 		if err != nil {

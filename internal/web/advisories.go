@@ -266,7 +266,10 @@ func (h *Handlers) advisoryPage(w http.ResponseWriter, r *http.Request) error {
 func (h *Handlers) advisoryFail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error, form map[string]string) error {
 	fe, isField := validate.As(err)
 	var status int
+	var embargo *advisory.EmbargoError
 	switch {
+	case errors.As(err, &embargo):
+		status, isField, fe = http.StatusConflict, true, validate.Errors{{Field: "public_date", Message: err.Error()}}
 	case isField:
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, advisory.ErrState), errors.Is(err, db.ErrConflict):
@@ -347,7 +350,10 @@ func (h *Handlers) advisorySchedule(w http.ResponseWriter, r *http.Request) erro
 		}
 		v += "Z"
 	}
-	pd, err := advisory.ParseInstant("public_date", v)
+	var pd time.Time
+	if v != "" { // empty: the case's agreed public date
+		pd, err = advisory.ParseInstant("public_date", v)
+	}
 	var adv *advisory.Advisory
 	if err == nil {
 		adv, err = h.app.Advisories.Schedule(r.Context(), a, r.PathValue("id"), pd)
@@ -355,7 +361,7 @@ func (h *Handlers) advisorySchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return h.advisoryFail(w, r, a, err, nil)
 	}
-	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash="+url.QueryEscape("Scheduled for "+pd.Format(time.RFC3339)+"."), http.StatusSeeOther)
+	http.Redirect(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID)+"?flash="+url.QueryEscape("Scheduled for "+adv.PublicDate.Format(time.RFC3339)+"."), http.StatusSeeOther)
 	return nil
 }
 
