@@ -217,6 +217,9 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 	}
 	p := advisoryPage{BasePage: h.base(r, adv.PublicID+": "+adv.Title()), A: adv, Form: advisory.FormValues(adv.Doc),
 		Details: Markdown(adv.Doc.Details)}
+	if adv.Pending != nil {
+		p.Form = advisory.FormValues(adv.Pending.Doc) // edits continue the pending revision
+	}
 	if p.Revisions, err = svc.Revisions(ctx, a, ref); err != nil {
 		return p, err
 	}
@@ -225,6 +228,9 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 		p.CanApprove = true
 	} else {
 		p.ApproveWhy = "A responder other than the author approves."
+	}
+	if p.CanApprove && ((adv.EditedBy == a.UserID && !adv.Published()) || (adv.Pending != nil && adv.Pending.EditedBy == a.UserID)) {
+		p.CanApprove, p.ApproveWhy = false, "You made the last change: a responder other than you approves it (four eyes)."
 	}
 	for _, f := range advisory.Formats {
 		l := exportLink{Format: f, Label: exportLabels[f], Href: "/staff/advisories/" + url.PathEscape(adv.PublicID) + "/export/" + string(f)}
