@@ -74,6 +74,9 @@ var apiRows = map[string]row{
 	"GET /api/v1/webhooks":                                  {401, 403, 403, 403, 403, 403, 200, 403},
 	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 403, 403, 404, 403},
 	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 403, 403, 404, 403},
+
+	// One vulnerability's export (issue 11).
+	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 404, 403, 200, 200, 200, 200, 404},
 }
 
 // htmlRows is keyed by the ServeMux pattern of web/cases.go.

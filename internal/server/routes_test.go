@@ -132,6 +132,9 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 201},
 	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 404},
 	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 404},
+
+	// One vulnerability's export (issue 11).
+	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 404, 404, 404, 404},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
