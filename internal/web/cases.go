@@ -382,7 +382,8 @@ func (h *Handlers) caseAddPackage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	in := cases.NewAffectedPackage{Ecosystem: r.PostFormValue("ecosystem"), Name: r.PostFormValue("name"), PURL: r.PostFormValue("purl"), Note: r.PostFormValue("note")}
+	in := cases.NewAffectedPackage{Ecosystem: r.PostFormValue("ecosystem"), Name: r.PostFormValue("name"), PURL: r.PostFormValue("purl"), Note: r.PostFormValue("note"),
+		Vulnerabilities: strings.Fields(strings.ReplaceAll(r.PostFormValue("vulnerabilities"), ",", " "))}
 	if intro, fixed := strings.TrimSpace(r.PostFormValue("introduced")), strings.TrimSpace(r.PostFormValue("fixed")); intro != "" || fixed != "" {
 		if intro == "" {
 			intro = "0"
