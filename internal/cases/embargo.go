@@ -408,7 +408,10 @@ func (s *Service) CaseEmbargo(ctx context.Context, q db.Querier, caseID int64) (
 	if err != nil {
 		return advisory.CaseEmbargo{}, err
 	}
-	ce := advisory.CaseEmbargo{CaseID: c.PublicID, Public: c.TLP == "CLEAR" || c.Facts.PublicAware != nil}
+	// Public only once the case is (TLP:CLEAR): the public date was reached, or a
+	// coordinator recorded an early release or a break. A party marking "public aware"
+	// ends the embargo but does not publish the team's advisories by itself.
+	ce := advisory.CaseEmbargo{CaseID: c.PublicID, Public: c.TLP == "CLEAR"}
 	if c.Embargo.State == EMActive || c.Embargo.State == EMRevise {
 		ce.PublicDate = c.Embargo.PublicDate
 	}
