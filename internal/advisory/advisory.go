@@ -22,6 +22,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/advisory/format"
@@ -71,6 +72,18 @@ type Advisory struct {
 	UpdatedAt   time.Time        `json:"updated_at"`
 	Revision    int              `json:"revision" doc:"Counts every saved change; send it back as If-Match to update."`
 	Scores      []Score          `json:"scores,omitempty" doc:"CVSS scores computed from the vectors."`
+	EditedBy    int64            `json:"edited_by,omitempty" doc:"Who last changed the content (the author of the current text); they cannot approve it."`
+	Pending     *Pending         `json:"pending,omitempty" doc:"The next revision of a published advisory while it is reviewed (staff only); the published document stays served until it is approved and published."`
+}
+
+// Pending is the proposed next revision of a published advisory: it goes through review
+// like a draft (a second responder approves it) and replaces the public document only
+// when it is published.
+type Pending struct {
+	State      State            `json:"state" enum:"review,approved"`
+	Doc        *format.Advisory `json:"document"`
+	EditedBy   int64            `json:"edited_by,omitempty"`
+	ApprovedBy int64            `json:"approved_by,omitempty"`
 }
 
 // Published reports whether the advisory is public (published or withdrawn).
@@ -134,6 +147,20 @@ type CaseSource interface {
 	Case(ctx context.Context, q db.Querier, actor authz.Actor, caseID int64) (authz.Case, error)
 }
 
+// CaseEmbargo is what the publication rule must know of the case an advisory belongs to.
+type CaseEmbargo struct {
+	CaseID     string     // the case's public id, for messages
+	PublicDate *time.Time // the agreed public date; nil while none is agreed
+	Public     bool       // the case is public (TLP:CLEAR, or the public is aware)
+}
+
+// EmbargoGuard is the seam through which the advisory service learns a case's embargo
+// (the cases package implements it; app wires it with SetEmbargoGuard). The advisory
+// service never reads the cases' tables itself.
+type EmbargoGuard interface {
+	CaseEmbargo(ctx context.Context, q db.Querier, caseID int64) (CaseEmbargo, error)
+}
+
 // CaseDraft is a draft taken from a case.
 type CaseDraft struct {
 	CaseID int64
@@ -149,6 +176,7 @@ type Service struct {
 	jobs   *jobs.Queue
 	cfg    Config
 	cases  CaseSource
+	guard  EmbargoGuard
 }
 
 // New returns the service and registers its job kind on q.
@@ -166,6 +194,10 @@ func New(d *db.DB, c clock.Clock, ev *events.Log, q *jobs.Queue, cfg Config) *Se
 
 // SetCases wires the cases package in (see CaseSource).
 func (s *Service) SetCases(c CaseSource) { s.cases = c }
+
+// SetEmbargoGuard wires in the embargo of cases (see EmbargoGuard). Without it an
+// advisory of a case can never be published: the rule cannot be checked.
+func (s *Service) SetEmbargoGuard(g EmbargoGuard) { s.guard = g }
 
 // Publisher is the team as CSAF names it.
 func (s *Service) Publisher() format.Publisher {
@@ -188,6 +220,29 @@ type stateError struct{ msg string }
 func (e *stateError) Error() string        { return e.msg }
 func (e *stateError) Rule() string         { return "advisory.state" }
 func (e *stateError) Is(target error) bool { return target == ErrState }
+
+// EmbargoError refuses to publish, or schedule, an advisory of a case before the case's
+// agreed public date. It carries Rule so the API answers 409.
+type EmbargoError struct {
+	Advisory   string
+	Case       string
+	PublicDate *time.Time // the agreed public date; nil when none is agreed
+	At         time.Time  // when publication was asked for
+}
+
+// Rule names the rule.
+func (e *EmbargoError) Rule() string { return "advisory.embargo" }
+
+func (e *EmbargoError) Error() string {
+	how := "Schedule it for the public date, or have a coordinator of the case record an early release or an embargo break (with a reason)."
+	if e.PublicDate == nil {
+		return fmt.Sprintf("advisory rule advisory.embargo: advisory %s belongs to case %s, which is under embargo with no agreed public date yet; "+
+			"it cannot be published at %s. Agree a public date on the case first, or have a coordinator record an early release or an embargo break (with a reason).",
+			e.Advisory, e.Case, e.At.UTC().Format(time.RFC3339))
+	}
+	return fmt.Sprintf("advisory rule advisory.embargo: advisory %s belongs to case %s, under embargo until its agreed public date %s; "+
+		"it cannot be published at %s, before that date. %s", e.Advisory, e.Case, e.PublicDate.UTC().Format(time.RFC3339), e.At.UTC().Format(time.RFC3339), how)
+}
 
 func clone(d *format.Advisory) *format.Advisory {
 	b, err := json.Marshal(d)

@@ -302,8 +302,8 @@ func TestApprovalNeedsASecondResponder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.State != advisory.StateDraft || got.ApprovedBy != 0 {
-			t.Errorf("changed after approval: %s approved by %d, want draft", got.State, got.ApprovedBy)
+		if got.State != advisory.StateReview || got.ApprovedBy != 0 {
+			t.Errorf("changed after approval: %s approved by %d, want review", got.State, got.ApprovedBy)
 		}
 		revs, err := f.svc.Revisions(ctx, f.authorA, a.PublicID)
 		if err != nil || len(revs) != 4 || revs[0].Revision != 4 {
@@ -385,13 +385,23 @@ func TestScheduledPublication(t *testing.T) {
 			t.Errorf("CSAF documents after PD: %d, %v", len(docs), err)
 		}
 
-		// Update after publication: a new public revision with a new modified time.
+		// Update after publication: a new revision, reviewed, then a new public revision
+		// with a new modified time.
 		f.Clock.Advance(time.Hour)
 		upd, err := f.svc.Update(ctx, f.authorA, a.PublicID, advisory.Draft{Details: advisory.Str("Now with a workaround."), Change: "Added a workaround."}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if upd.State != advisory.StatePublished || !upd.Doc.Modified.Equal(f.Clock.Now()) || len(upd.Doc.Revisions) != 2 {
+		if upd.Pending == nil || upd.Pending.State != advisory.StateReview || len(upd.Doc.Revisions) != 1 {
+			t.Fatalf("update after publication: pending %+v, public revisions %+v", upd.Pending, upd.Doc.Revisions)
+		}
+		if _, err := f.svc.Approve(ctx, f.reviewerA, a.PublicID); err != nil {
+			t.Fatal(err)
+		}
+		if upd, err = f.svc.Publish(ctx, f.reviewerA, a.PublicID); err != nil {
+			t.Fatal(err)
+		}
+		if upd.State != advisory.StatePublished || upd.Pending != nil || !upd.Doc.Modified.Equal(f.Clock.Now()) || len(upd.Doc.Revisions) != 2 {
 			t.Errorf("update after publication: %s modified %v revisions %+v", upd.State, upd.Doc.Modified, upd.Doc.Revisions)
 		}
 		// Withdrawal: still served, marked withdrawn.

@@ -15,7 +15,8 @@ import (
 )
 
 const columns = `id, public_id, osv_id, case_id, source, state, document, author_id, approved_by,
-	public_date, published_at, created_at, updated_at, revision`
+	public_date, published_at, created_at, updated_at, revision, edited_by, pending_document, pending_state, pending_by,
+	pending_approved_by`
 
 func scanAdvisory(sc interface{ Scan(...any) error }) (*Advisory, error) {
 	var a Advisory
@@ -23,9 +24,21 @@ func scanAdvisory(sc interface{ Scan(...any) error }) (*Advisory, error) {
 	var caseID, author, approver sql.NullInt64
 	var pd, pub sql.NullTime
 	var state string
+	var editedBy, pendingBy, pendingApprover sql.NullInt64
+	var pendingDoc, pendingState sql.NullString
 	if err := sc.Scan(&a.ID, &a.PublicID, &a.OSVID, &caseID, &a.Source, &state, &doc, &author, &approver,
-		&pd, &pub, &a.CreatedAt, &a.UpdatedAt, &a.Revision); err != nil {
+		&pd, &pub, &a.CreatedAt, &a.UpdatedAt, &a.Revision, &editedBy, &pendingDoc, &pendingState, &pendingBy, &pendingApprover); err != nil {
 		return nil, err
+	}
+	a.EditedBy = editedBy.Int64
+	if a.EditedBy == 0 {
+		a.EditedBy = author.Int64
+	}
+	if pendingDoc.Valid && pendingDoc.String != "" {
+		a.Pending = &Pending{State: State(pendingState.String), Doc: &format.Advisory{}, EditedBy: pendingBy.Int64, ApprovedBy: pendingApprover.Int64}
+		if err := json.Unmarshal([]byte(pendingDoc.String), a.Pending.Doc); err != nil {
+			return nil, fmt.Errorf("advisory %s: stored pending revision is not readable: %w", a.PublicID, err)
+		}
 	}
 	a.State = State(state)
 	if caseID.Valid {
@@ -119,11 +132,12 @@ func insert(ctx context.Context, q db.Querier, a *Advisory, actor authz.Actor, s
 	if err != nil {
 		return err
 	}
+	a.EditedBy = a.AuthorID
 	err = q.QueryRow(ctx, `INSERT INTO advisories (public_id, osv_id, case_id, source, state, title, document, author_id,
-		approved_by, public_date, published_at, created_at, updated_at, revision)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		approved_by, public_date, published_at, created_at, updated_at, revision, edited_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.PublicID, a.OSVID, nullCase(a.CaseID), a.Source, string(a.State), a.Title(), doc, nullInt(a.AuthorID),
-		nullInt(a.ApprovedBy), nullTime(a.PublicDate), nullTime(a.PublishedAt), a.CreatedAt, a.UpdatedAt, a.Revision).Scan(&a.ID)
+		nullInt(a.ApprovedBy), nullTime(a.PublicDate), nullTime(a.PublishedAt), a.CreatedAt, a.UpdatedAt, a.Revision, nullInt(a.EditedBy)).Scan(&a.ID)
 	if db.IsUniqueViolation(err) {
 		return fmt.Errorf("advisory %s already exists (OSV id %s); change it instead of importing it again: %w", a.PublicID, a.OSVID, db.ErrConflict)
 	}
@@ -150,11 +164,21 @@ func save(ctx context.Context, q db.Querier, a *Advisory, prev int, actor authz.
 	if err != nil {
 		return err
 	}
+	var pendingDoc, pendingState any
+	var pendingBy, pendingApprover int64
+	if a.Pending != nil {
+		pd, err := marshalDoc(a.Pending.Doc)
+		if err != nil {
+			return err
+		}
+		pendingDoc, pendingState, pendingBy, pendingApprover = pd, string(a.Pending.State), a.Pending.EditedBy, a.Pending.ApprovedBy
+	}
 	a.Revision = prev + 1
 	res, err := q.Exec(ctx, `UPDATE advisories SET state = ?, title = ?, document = ?, approved_by = ?, public_date = ?,
-		published_at = ?, updated_at = ?, revision = ? WHERE id = ? AND revision = ?`,
+		published_at = ?, updated_at = ?, revision = ?, edited_by = ?, pending_document = ?, pending_state = ?, pending_by = ?,
+		pending_approved_by = ? WHERE id = ? AND revision = ?`,
 		string(a.State), a.Title(), doc, nullInt(a.ApprovedBy), nullTime(a.PublicDate), nullTime(a.PublishedAt), a.UpdatedAt,
-		a.Revision, a.ID, prev)
+		a.Revision, nullInt(a.EditedBy), pendingDoc, pendingState, nullInt(pendingBy), nullInt(pendingApprover), a.ID, prev)
 	if err != nil {
 		return fmt.Errorf("advisory: save %s: %w", a.PublicID, err)
 	}
@@ -244,6 +268,28 @@ func revisions(ctx context.Context, q db.Querier, id int64) ([]Revision, error) 
 		}
 		r.ActorID, r.State, r.At = actorID.Int64, State(st), r.At.UTC()
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ofCase lists the advisories of case caseID in the given states, oldest first.
+func ofCase(ctx context.Context, q db.Querier, caseID int64, states ...State) ([]*Advisory, error) {
+	args := []any{caseID}
+	for _, s := range states {
+		args = append(args, string(s))
+	}
+	rows, err := q.Query(ctx, "SELECT "+columns+" FROM advisories WHERE case_id = ? AND state IN ("+db.Placeholders(len(states))+") ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("advisory: advisories of case %d: %w", caseID, err)
+	}
+	defer rows.Close()
+	var out []*Advisory
+	for rows.Next() {
+		a, err := scanAdvisory(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }

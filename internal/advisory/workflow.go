@@ -176,7 +176,20 @@ func (s *Service) Import(ctx context.Context, actor authz.Actor, data []byte) (*
 
 // Get returns one advisory by public id, OSV id or number.
 func (s *Service) Get(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
-	return s.load(ctx, s.db.Read(), actor, ref, authz.ReadAdvisory)
+	a, err := s.load(ctx, s.db.Read(), actor, ref, authz.ReadAdvisory)
+	if err != nil {
+		return nil, err
+	}
+	return hidePending(actor, a), nil
+}
+
+// hidePending drops the pending revision of a published advisory for anyone but the
+// team: it is unpublished text.
+func hidePending(actor authz.Actor, a *Advisory) *Advisory {
+	if actor.Role != authz.RoleResponder && actor.Role != authz.RoleAdmin {
+		a.Pending = nil
+	}
+	return a
 }
 
 // List returns a page of advisories the actor may see, newest first.
@@ -184,7 +197,11 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, o ListOptions) ([
 	if err := authz.Can(actor, authz.ListAdvisories, nil); err != nil {
 		return nil, err
 	}
-	return list(ctx, s.db.Read(), authz.Scope(actor, authz.KindAdvisory), o)
+	as, err := list(ctx, s.db.Read(), authz.Scope(actor, authz.KindAdvisory), o)
+	for _, a := range as {
+		hidePending(actor, a)
+	}
+	return as, err
 }
 
 // Revisions returns the revision history of an advisory, newest first.
@@ -222,33 +239,48 @@ func (s *Service) change(ctx context.Context, actor authz.Actor, ref string, act
 	return out, err
 }
 
-// Update changes a draft (or a published advisory: a new public revision with a new
-// modified time). ifRevision, when not 0, must be the revision the change was made to
-// (optimistic locking). An approved or scheduled advisory that is changed goes back to
-// draft: the approval was for other text, and the pending publication is superseded.
+// Update changes an advisory. ifRevision, when not 0, must be the revision the change
+// was made to (optimistic locking).
+//
+// Four eyes hold for every change: the one who changed the content becomes its last
+// editor, who cannot approve it. An approved or scheduled advisory that is changed goes
+// back to review (the approval was for other text, and the pending publication is
+// superseded). A change to a published (or withdrawn) advisory does not touch the public
+// document: it becomes the pending next revision, in review, and replaces the public
+// document only once a second responder approved it and it is published.
 func (s *Service) Update(ctx context.Context, actor authz.Actor, ref string, d Draft, ifRevision int) (*Advisory, error) {
 	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.updated", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
 		if ifRevision != 0 && ifRevision != a.Revision {
 			return "", fmt.Errorf("advisory %s is at revision %d, not %d: someone else changed it; reload and try again: %w",
 				a.PublicID, a.Revision, ifRevision, db.ErrConflict)
 		}
-		if err := d.apply(a.Doc); err != nil {
+		doc := a.Doc
+		if a.Published() {
+			doc = clone(a.Doc)
+			if a.Pending != nil {
+				doc = clone(a.Pending.Doc)
+			}
+		}
+		if err := d.apply(doc); err != nil {
 			return "", err
 		}
-		if strings.TrimSpace(a.Doc.Summary) == "" && strings.TrimSpace(a.Doc.Title) == "" {
+		if strings.TrimSpace(doc.Summary) == "" && strings.TrimSpace(doc.Title) == "" {
 			return "", validate.Field("summary", "is required: one line saying what the vulnerability is")
 		}
-		a.Doc.Modified = now
-		if err := checkDocument(a.Doc); err != nil {
+		doc.Modified = now
+		if err := checkDocument(doc); err != nil {
 			return "", err
 		}
 		summary := orDefault(strings.TrimSpace(d.Change), "Updated.")
+		if a.Published() {
+			a.Pending = &Pending{State: StateReview, Doc: doc, EditedBy: actor.UserID}
+			return summary + " Proposed as the next public revision, in review: the published revision stays served until a second responder approves this one and it is published.", nil
+		}
+		a.EditedBy = actor.UserID
 		switch a.State {
 		case StateApproved, StateScheduled:
-			a.State, a.ApprovedBy, a.PublicDate = StateDraft, 0, nil
-			summary += " Changed after approval: back to draft for a new review."
-		case StatePublished, StateWithdrawn:
-			addPublicRevision(a.Doc, now, summary)
+			a.State, a.ApprovedBy, a.PublicDate = StateReview, 0, nil
+			summary += " Changed after approval: back in review; a second responder must approve it again."
 		}
 		return summary, nil
 	})
@@ -266,11 +298,29 @@ func (s *Service) Submit(ctx context.Context, actor authz.Actor, ref string) (*A
 }
 
 // Approve records the review of a responder other than the author (authz refuses the
-// author). A draft may be approved directly: the approval is the review.
+// author) and other than whoever last changed the content (a reviewer cannot approve
+// their own rewrite). A draft may be approved directly: the approval is the review. On
+// a published advisory it approves the pending next revision.
 func (s *Service) Approve(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
 	return s.change(ctx, actor, ref, authz.ApproveAdvisory, "advisory.approved", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.Published() {
+			if a.Pending == nil || a.Pending.State != StateReview {
+				return "", &stateError{fmt.Sprintf("advisory %s is %s with no revision in review; change it first (the change is reviewed as its next revision)", a.PublicID, a.State)}
+			}
+			if a.Pending.EditedBy == actor.UserID {
+				return "", fmt.Errorf("advisory %s: you wrote its pending revision; a second responder must approve it (four eyes): %w", a.PublicID, authz.ErrForbidden)
+			}
+			if err := checkDocument(a.Pending.Doc); err != nil {
+				return "", err
+			}
+			a.Pending.State, a.Pending.ApprovedBy = StateApproved, actor.UserID
+			return "Next public revision approved by " + actor.Label() + ".", nil
+		}
 		if a.State != StateDraft && a.State != StateReview {
 			return "", &stateError{fmt.Sprintf("advisory %s is %s; only a draft or an advisory in review is approved", a.PublicID, a.State)}
+		}
+		if a.EditedBy != 0 && a.EditedBy == actor.UserID {
+			return "", fmt.Errorf("advisory %s: you made its last change; a second responder must approve it (four eyes): %w", a.PublicID, authz.ErrForbidden)
 		}
 		if err := checkDocument(a.Doc); err != nil {
 			return "", err
@@ -288,29 +338,96 @@ type PublishArgs struct {
 
 // Schedule sets the public date of an approved advisory and enqueues its publication
 // at that instant. Scheduling again moves the date: the job of the earlier date finds
-// the advisory's public date changed and does nothing.
+// the advisory's public date changed and does nothing. An advisory of a case under
+// embargo cannot be scheduled before the case's agreed public date (*EmbargoError, 409);
+// a zero pd means the case's agreed public date.
 func (s *Service) Schedule(ctx context.Context, actor authz.Actor, ref string, pd time.Time) (*Advisory, error) {
 	pd = pd.UTC().Truncate(time.Microsecond)
 	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.scheduled", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
 		if a.State != StateApproved && a.State != StateScheduled {
 			return "", &stateError{fmt.Sprintf("advisory %s is %s; it must be approved by a second responder before it is scheduled", a.PublicID, a.State)}
 		}
+		if pd.IsZero() {
+			ce, err := s.caseEmbargo(ctx, q, a)
+			if err != nil {
+				return "", err
+			}
+			if ce.PublicDate == nil {
+				return "", validate.Field("public_date", "is required: an instant with its time zone (the advisory has no case with an agreed public date to follow)")
+			}
+			pd = ce.PublicDate.UTC()
+		}
 		if !pd.After(now) {
 			return "", validate.Field("public_date", "%s is not in the future (now is %s); use publish to publish now",
 				pd.Format(time.RFC3339), now.Format(time.RFC3339))
 		}
-		a.State, a.PublicDate = StateScheduled, &pd
-		_, err := s.jobs.Enqueue(ctx, q, JobPublish, PublishArgs{Advisory: a.ID, PublicDate: pd},
-			jobs.Options{RunAt: pd, UniqueKey: fmt.Sprintf("%s:%d:%s", JobPublish, a.ID, pd.Format(time.RFC3339Nano)), Priority: 10})
-		return "Scheduled for publication at " + pd.Format(time.RFC3339) + ".", err
+		if err := s.releasable(ctx, q, a, pd); err != nil {
+			return "", err
+		}
+		if err := s.enqueuePublish(ctx, q, a, pd); err != nil {
+			return "", err
+		}
+		return "Scheduled for publication at " + pd.Format(time.RFC3339) + ".", nil
 	})
 }
 
-// Publish publishes an approved (or scheduled) advisory now.
+func (s *Service) enqueuePublish(ctx context.Context, q db.Querier, a *Advisory, pd time.Time) error {
+	a.State, a.PublicDate = StateScheduled, &pd
+	_, err := s.jobs.Enqueue(ctx, q, JobPublish, PublishArgs{Advisory: a.ID, PublicDate: pd},
+		jobs.Options{RunAt: pd, UniqueKey: fmt.Sprintf("%s:%d:%s", JobPublish, a.ID, pd.Format(time.RFC3339Nano)), Priority: 10})
+	return err
+}
+
+// caseEmbargo asks the cases (through the guard) for the embargo of a's case; an
+// advisory without a case has none.
+func (s *Service) caseEmbargo(ctx context.Context, q db.Querier, a *Advisory) (CaseEmbargo, error) {
+	if a.CaseID == nil {
+		return CaseEmbargo{Public: true}, nil
+	}
+	if s.guard == nil {
+		return CaseEmbargo{CaseID: fmt.Sprint(*a.CaseID)}, nil
+	}
+	return s.guard.CaseEmbargo(ctx, q, *a.CaseID)
+}
+
+// releasable checks the embargo rule: an advisory of a case is published no earlier
+// than the case's agreed public date, unless the case is public already (the date was
+// reached, or a coordinator recorded an early release or an embargo break).
+func (s *Service) releasable(ctx context.Context, q db.Querier, a *Advisory, at time.Time) error {
+	ce, err := s.caseEmbargo(ctx, q, a)
+	if err != nil {
+		return err
+	}
+	if ce.Public || (ce.PublicDate != nil && !at.Before(*ce.PublicDate)) {
+		return nil
+	}
+	return &EmbargoError{Advisory: a.PublicID, Case: ce.CaseID, PublicDate: ce.PublicDate, At: at}
+}
+
+// Publish publishes an approved (or scheduled) advisory now — refused with
+// *EmbargoError (409) before its case's public date. On a published advisory it
+// publishes the approved pending revision.
 func (s *Service) Publish(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
 	return s.change(ctx, actor, ref, authz.EditAdvisory, "advisory.published", func(q db.Querier, a *Advisory, now time.Time) (string, error) {
+		if a.Published() {
+			if a.Pending == nil {
+				return "", &stateError{fmt.Sprintf("advisory %s is %s already; a change is reviewed as its next revision and published then", a.PublicID, a.State)}
+			}
+			if a.Pending.State != StateApproved {
+				return "", &stateError{fmt.Sprintf("the next revision of advisory %s is in review; a second responder approves it before it is published", a.PublicID)}
+			}
+			a.Doc = a.Pending.Doc
+			a.Doc.Modified = now
+			a.ApprovedBy, a.EditedBy = a.Pending.ApprovedBy, a.Pending.EditedBy
+			a.Pending = nil
+			addPublicRevision(a.Doc, now, "Updated.")
+			return "Published the next revision.", nil
+		}
 		if a.State != StateApproved && a.State != StateScheduled {
 			return "", &stateError{fmt.Sprintf("advisory %s is %s; it must be approved by a second responder before it is published", a.PublicID, a.State)}
+		}
+		if err := s.releasable(ctx, q, a, now); err != nil {
+			return "", err
 		}
 		return publish(a, now), nil
 	})
@@ -364,6 +481,13 @@ func (s *Service) runPublishJob(ctx context.Context, j jobs.Job) error {
 		if now.Before(*a.PublicDate) {
 			return fmt.Errorf("advisory %s: publication job ran before its public date %s", a.PublicID, a.PublicDate.Format(time.RFC3339))
 		}
+		if err := s.releasable(ctx, q, a, now); err != nil {
+			var ee *EmbargoError
+			if errors.As(err, &ee) {
+				return nil // the case's date moved later without us: the advisory waits for it
+			}
+			return err
+		}
 		before, prev := changeOf(a), a.Revision
 		summary := publish(a, now)
 		a.UpdatedAt = now
@@ -409,4 +533,69 @@ func IsFormatError(err error) bool {
 	var ve *format.ValidationError
 	var me *format.MissingError
 	return errors.As(err, &ve) || errors.As(err, &me) || errors.Is(err, format.ErrWithdrawn)
+}
+
+// CasePublic makes the advisories of case caseID follow the case into the open, in the
+// caller's transaction (the cases package calls it when the case goes public). early is
+// an early release or an embargo break: every approved or scheduled advisory is
+// scheduled for now. Otherwise (the public date was reached) the scheduled advisories
+// due by now are. Their publication jobs publish them after the commit. It returns how
+// many advisories will publish.
+func (s *Service) CasePublic(ctx context.Context, q db.Querier, caseID int64, early bool) (int, error) {
+	now := s.clock.Now().UTC().Truncate(time.Microsecond)
+	states := []State{StateScheduled}
+	if early {
+		states = append(states, StateApproved)
+	}
+	as, err := ofCase(ctx, q, caseID, states...)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range as {
+		if !early && (a.PublicDate == nil || a.PublicDate.After(now)) {
+			continue
+		}
+		if err := s.follow(ctx, q, a, now, "The case went public: publication at "+now.Format(time.RFC3339)+"."); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// CaseDateMoved moves the publication of the scheduled advisories of case caseID when
+// its agreed public date moves from from to to: those scheduled for the old date, or
+// now before the new one, follow to the new date. Those scheduled later stay.
+func (s *Service) CaseDateMoved(ctx context.Context, q db.Querier, caseID int64, from, to time.Time) (int, error) {
+	as, err := ofCase(ctx, q, caseID, StateScheduled)
+	if err != nil {
+		return 0, err
+	}
+	to = to.UTC().Truncate(time.Microsecond)
+	n := 0
+	for _, a := range as {
+		if a.PublicDate == nil || (!a.PublicDate.Equal(from) && !a.PublicDate.Before(to)) || a.PublicDate.Equal(to) {
+			continue
+		}
+		if err := s.follow(ctx, q, a, to, "The case's public date moved: publication moved to "+to.Format(time.RFC3339)+"."); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// follow reschedules a for pd on behalf of its case.
+func (s *Service) follow(ctx context.Context, q db.Querier, a *Advisory, pd time.Time, summary string) error {
+	actor := authz.System("cases")
+	before, prev := changeOf(a), a.Revision
+	if err := s.enqueuePublish(ctx, q, a, pd); err != nil {
+		return err
+	}
+	a.UpdatedAt = s.clock.Now()
+	if err := save(ctx, q, a, prev, actor, summary); err != nil {
+		return err
+	}
+	return s.event(ctx, q, actor, "advisory.scheduled", a, before, changeOf(a))
 }

@@ -264,7 +264,9 @@ func (x *API) registerAdvisories() {
 			}
 			return svc.Approve(ctx, a, in.ID)
 		})
-	step("publish-advisory", "publish", "Publish an approved advisory now", "",
+	step("publish-advisory", "publish", "Publish an approved advisory now",
+		"An advisory of a case under embargo is not published before the case's agreed public date (409, rule advisory.embargo). "+
+			"On a published advisory it publishes the approved pending revision.",
 		func(ctx context.Context, in *advisoryRef) (*advisory.Advisory, error) {
 			a, err := signedIn(ctx)
 			if err != nil {
@@ -276,20 +278,24 @@ func (x *API) registerAdvisories() {
 	type scheduleIn struct {
 		ID   string `path:"id"`
 		Body struct {
-			PublicDate string `json:"public_date" doc:"RFC 3339 instant of publication, e.g. 2026-03-04T14:00:00Z."`
+			PublicDate string `json:"public_date,omitempty" doc:"RFC 3339 instant of publication, e.g. 2026-03-04T14:00:00Z. Empty: the agreed public date of the advisory's case."`
 		}
 	}
 	huma.Register(h, huma.Operation{OperationID: "schedule-advisory", Method: http.MethodPost, Path: Prefix + "/advisories/{id}/schedule",
 		Summary: "Schedule an approved advisory for its public date", Tags: tags, Security: bearer,
-		Description: "The job queue publishes it at that instant. Scheduling again moves the date."},
+		Description: "The job queue publishes it at that instant. Scheduling again moves the date. An advisory of a case under embargo " +
+			"is not scheduled before the case's agreed public date: 409 naming the rule (advisory.embargo) and the date, unless a coordinator " +
+			"records an early release or an embargo break on the case. Moving the case's public date moves the publication."},
 		func(ctx context.Context, in *scheduleIn) (*advisoryOut, error) {
 			a, err := signedIn(ctx)
 			if err != nil {
 				return nil, err
 			}
-			pd, err := advisory.ParseInstant("public_date", in.Body.PublicDate)
-			if err != nil {
-				return nil, advisoryProblem(err)
+			var pd time.Time
+			if strings.TrimSpace(in.Body.PublicDate) != "" {
+				if pd, err = advisory.ParseInstant("public_date", in.Body.PublicDate); err != nil {
+					return nil, advisoryProblem(err)
+				}
 			}
 			adv, err := svc.Schedule(ctx, a, in.ID, pd)
 			if err != nil {

@@ -197,6 +197,26 @@ func (x *API) registerCases() {
 			return &caseOut{Body: c}, nil
 		})
 
+	type releaseIn struct {
+		ID   string `path:"id"`
+		Body cases.ReleaseInput
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "case-early-release", Method: http.MethodPost, Path: Prefix + "/cases/{id}/early-release",
+		Summary: "Release the case before its agreed public date, with a reason (coordinators)",
+		Description: "Audited. In one transaction the case goes public (TLP:CLEAR, Disclose, public_aware, embargo exited), every read-in " +
+			"party is mailed and every read-in organisation's webhook told, and the case's approved advisories publish."}),
+		func(ctx context.Context, in *releaseIn) (*caseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.ReleaseEarly(ctx, a, in.ID, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &caseOut{Body: c}, nil
+		})
+
 	type factsIn struct {
 		ID   string `path:"id"`
 		Body cases.FactsInput
@@ -456,7 +476,10 @@ func (x *API) registerCases() {
 		Format string `path:"format" doc:"osv or vex."`
 	}
 	huma.Register(h, reg(huma.Operation{OperationID: "export-case", Method: http.MethodGet, Path: Prefix + "/cases/{id}/export/{format}",
-		Summary: "A draft OSV record or CSAF VEX document of the case (read-in participants and the team)"}),
+		Summary: "A draft OSV record or CSAF VEX document of the case (read-in participants and the team)",
+		Description: "OSV: one record per vulnerability — the record for a case with one vulnerability, a JSON array of records for a case with several " +
+			"(or GET …/vulnerabilities/{vuln}/export/osv). VEX: one CSAF VEX document, one vulnerability entry per vulnerability, each party's status " +
+			"about its own product per version range. An export that cannot be made is a 422 naming what is missing."}),
 		func(ctx context.Context, in *exportIn) (*exportOut, error) {
 			a, err := signedIn(ctx)
 			if err != nil {
@@ -468,6 +491,27 @@ func (x *API) registerCases() {
 			}
 			return &exportOut{ContentType: "application/json", Body: data,
 				ContentDisposition: `attachment; filename="` + in.ID + "." + in.Format + `.json"`}, nil
+		})
+
+	type vulnExportIn struct {
+		ID     string `path:"id"`
+		Vuln   string `path:"vuln" doc:"The vulnerability's label (V1, CVE-…) or id."`
+		Format string `path:"format" doc:"osv or vex."`
+	}
+	huma.Register(h, reg(huma.Operation{OperationID: "export-case-vulnerability", Method: http.MethodGet, Path: Prefix + "/cases/{id}/vulnerabilities/{vuln}/export/{format}",
+		Summary:     "The draft OSV record or CSAF VEX document of one vulnerability of the case (read-in participants and the team)",
+		Description: "Only that vulnerability's aliases, severity, CWE and affected packages. An export that cannot be made is a 422 naming what is missing."}),
+		func(ctx context.Context, in *vulnExportIn) (*exportOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			data, err := svc.ExportVulnerability(ctx, a, in.ID, in.Vuln, in.Format)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &exportOut{ContentType: "application/json", Body: data,
+				ContentDisposition: `attachment; filename="` + in.ID + "-" + in.Vuln + "." + in.Format + `.json"`}, nil
 		})
 
 	type hookIn struct {

@@ -159,6 +159,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Intake: a.Intake, Log: a.Log}, cases.Config{IDPrefix: cfg.IDPrefix, BaseURL: cfg.BaseURL, Team: cfg.Team,
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
+	a.Advisories.SetEmbargoGuard(a.Cases) // advisories publish no earlier than their case's public date
+	a.Cases.SetAdvisories(a.Advisories)   // and follow it when it moves or the case goes public
 	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
 	a.Engagements = engagements.New(engagements.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates, Log: a.Log},
 		engagements.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the engagements.* jobs

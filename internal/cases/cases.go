@@ -142,7 +142,10 @@ type Config struct {
 	NoticeDays int
 	// ReminderDays is how many business days before PD participants are reminded.
 	ReminderDays int
-	Version      string
+	// NoticeStagger is the time between two downstream parties' embargoed notices
+	// (default 15 minutes): they are not all sent in one burst.
+	NoticeStagger time.Duration
+	Version       string
 }
 
 // Service is the cases capability.
@@ -156,6 +159,8 @@ type Service struct {
 	intake    *intake.Service
 	cfg       Config
 	log       *slog.Logger
+	// advisories follow the case's public date (nil until app wires them in).
+	advisories AdvisoryFollower
 }
 
 // Deps are the services a case needs.
@@ -181,6 +186,9 @@ func New(d Deps, cfg Config) *Service {
 	cfg.NoticeDays = max(cfg.Policy.NoticeMinDays, min(cfg.Policy.NoticeMaxDays, cfg.NoticeDays))
 	if cfg.ReminderDays == 0 {
 		cfg.ReminderDays = 2
+	}
+	if cfg.NoticeStagger == 0 {
+		cfg.NoticeStagger = 15 * time.Minute
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
@@ -20,12 +21,16 @@ const (
 	JobPDReached        = "cases.pd_reached"
 	JobPDReminder       = "cases.pd_reminder"
 	JobDownstreamNotice = "cases.downstream_notice"
+	// JobDownstreamNoticeOne sends the embargoed notice to one downstream party; the
+	// notice job plans one per party, staggered (see runNotice).
+	JobDownstreamNoticeOne = "cases.downstream_notice_one"
 )
 
 func (s *Service) registerJobs() {
 	s.jobs.Register(JobPDReached, jobs.Handler{Run: s.runPDReached, MaxAttempts: 20, Timeout: time.Minute})
 	s.jobs.Register(JobPDReminder, jobs.Handler{Run: s.runReminder, MaxAttempts: 10, Timeout: time.Minute})
 	s.jobs.Register(JobDownstreamNotice, jobs.Handler{Run: s.runNotice, MaxAttempts: 10, Timeout: 5 * time.Minute})
+	s.jobs.Register(JobDownstreamNoticeOne, jobs.Handler{Run: s.runNoticeOne, MaxAttempts: 10, Timeout: time.Minute})
 }
 
 // EmbargoInput is one embargo action.
@@ -170,6 +175,9 @@ func (s *Service) Embargo(ctx context.Context, actor authz.Actor, ref string, in
 			for _, w := range s.cfg.Policy.CheckPublicDate(s.cfg.Calendar, date) {
 				res.Embargo.Warnings = append(res.Embargo.Warnings, w.Message)
 			}
+			if w := s.leadTimeWarning(date); w != "" {
+				res.Embargo.Warnings = append(res.Embargo.Warnings, w)
+			}
 		}
 		return nil
 	})
@@ -231,6 +239,11 @@ func (s *Service) store(ctx context.Context, q db.Querier, actor authz.Actor, c 
 		if err := s.schedule(ctx, q, c, next.PD); err != nil {
 			return err
 		}
+		if s.advisories != nil && !prev.PD.IsZero() && !next.PD.Equal(prev.PD) {
+			if _, err := s.advisories.CaseDateMoved(ctx, q, c.ID, prev.PD, next.PD); err != nil {
+				return err
+			}
+		}
 		if c.Phase == "triage" || c.Phase == "validate" {
 			if _, err := q.Exec(ctx, "UPDATE cases SET phase = 'coordination' WHERE id = ?", c.ID); err != nil {
 				return err
@@ -265,9 +278,60 @@ func (s *Service) schedule(ctx context.Context, q db.Querier, c *Case, pd time.T
 	if _, err := s.jobs.Enqueue(ctx, q, JobPDReminder, args, jobs.Options{RunAt: remind, UniqueKey: key + ":reminder"}); err != nil {
 		return err
 	}
-	notice := s.cfg.Calendar.AddBusinessDays(pd, -s.cfg.NoticeDays)
-	_, err := s.jobs.Enqueue(ctx, q, JobDownstreamNotice, args, jobs.Options{RunAt: notice, UniqueKey: key + ":notice"})
+	_, err := s.jobs.Enqueue(ctx, q, JobDownstreamNotice, args, jobs.Options{RunAt: s.noticeAt(pd), UniqueKey: key + ":notice"})
 	return err
+}
+
+// noticeAt is when the embargoed downstream notice of a PD at pd starts going out:
+// NoticeDays working days before pd, or — when that moment has passed (the PD is too
+// close, which the proposal warned of) — the earliest allowed moment: now, if now is
+// within working hours, else the start of the next working day (never after pd).
+func (s *Service) noticeAt(pd time.Time) time.Time {
+	at := s.cfg.Calendar.AddBusinessDays(pd, -s.cfg.NoticeDays)
+	now := s.clock.Now()
+	if at.After(now) {
+		return at
+	}
+	at = s.earliestWorkingMoment(now)
+	if at.After(pd) {
+		at = now
+	}
+	return at
+}
+
+// earliestWorkingMoment is t if it falls within the team's working hours on a working
+// day, else the start of the next working hours.
+func (s *Service) earliestWorkingMoment(t time.Time) time.Time {
+	cal := s.cfg.Calendar
+	start, end := cal.WorkdayStart, cal.WorkdayEnd
+	if start == 0 && end == 0 {
+		start, end = 9*time.Hour, 17*time.Hour
+	}
+	l := cal.In(t)
+	midnight := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, l.Location())
+	since := l.Sub(midnight)
+	if cal.IsBusinessDay(l) {
+		if since >= start && since < end {
+			return t
+		}
+		if since < start {
+			return midnight.Add(start)
+		}
+	}
+	return cal.NextBusinessDay(l).Add(start)
+}
+
+// leadTimeWarning warns when pd leaves less than the downstream notice period
+// (NoticeDays working days) from now.
+func (s *Service) leadTimeWarning(pd time.Time) string {
+	now := s.clock.Now()
+	if !s.cfg.Calendar.AddBusinessDays(pd, -s.cfg.NoticeDays).Before(now) {
+		return ""
+	}
+	days := s.cfg.Calendar.BusinessDaysBetween(now, pd)
+	return fmt.Sprintf("The public date %s is only %.1f working days away: downstream parties should get the embargoed notice %d working days before it. "+
+		"If the date stands, the notices go out at the earliest allowed moment, one party at a time; consider a later date.",
+		pd.UTC().Format(time.RFC3339), days, s.cfg.NoticeDays)
 }
 
 // current loads the case of a scheduled job and reports whether the job's date is still
@@ -313,13 +377,57 @@ func (s *Service) reachPD(ctx context.Context, q db.Querier, actor authz.Actor, 
 	if err := s.store(ctx, q, actor, c, st, next, Team, ""); err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	if _, err := q.Exec(ctx, "UPDATE cases SET tlp = 'CLEAR', phase = 'disclose', public_aware_at = COALESCE(public_aware_at, ?), updated_at = ? WHERE id = ?", now, now, c.ID); err != nil {
+	n, err := s.makePublic(ctx, q, c, false)
+	if err != nil {
 		return err
 	}
 	return s.appendEvent(ctx, q, actor, c, "case.pd_reached", map[string]any{"tlp": c.TLP, "embargo": st.EM},
-		map[string]any{"tlp": "CLEAR", "embargo": next.EM, "public_date": next.PD})
+		map[string]any{"tlp": "CLEAR", "embargo": next.EM, "public_date": next.PD, "advisories": n})
 }
+
+// makePublic is the public state every end of an embargo reaches — the public date,
+// an early release or a break: TLP:CLEAR, the Disclose phase, the public aware; and the
+// case's advisories follow (early: every approved one now; at PD: the scheduled ones).
+// It returns how many advisories will publish.
+func (s *Service) makePublic(ctx context.Context, q db.Querier, c *Case, early bool) (int, error) {
+	now := s.clock.Now()
+	if _, err := q.Exec(ctx, "UPDATE cases SET tlp = 'CLEAR', phase = 'disclose', public_aware_at = COALESCE(public_aware_at, ?), updated_at = ? WHERE id = ?", now, now, c.ID); err != nil {
+		return 0, err
+	}
+	if s.advisories == nil {
+		return 0, nil
+	}
+	return s.advisories.CasePublic(ctx, q, c.ID, early)
+}
+
+// CaseEmbargo implements advisory.EmbargoGuard: the agreed public date of case caseID
+// and whether the case is public. It is the only way the advisory service learns of a
+// case's embargo.
+func (s *Service) CaseEmbargo(ctx context.Context, q db.Querier, caseID int64) (advisory.CaseEmbargo, error) {
+	c, err := s.loadByID(ctx, q, caseID)
+	if err != nil {
+		return advisory.CaseEmbargo{}, err
+	}
+	// Public only once the case is (TLP:CLEAR): the public date was reached, or a
+	// coordinator recorded an early release or a break. A party marking "public aware"
+	// ends the embargo but does not publish the team's advisories by itself.
+	ce := advisory.CaseEmbargo{CaseID: c.PublicID, Public: c.TLP == "CLEAR"}
+	if c.Embargo.State == EMActive || c.Embargo.State == EMRevise {
+		ce.PublicDate = c.Embargo.PublicDate
+	}
+	return ce, nil
+}
+
+// AdvisoryFollower is the advisory service as the cases see it: the case's advisories
+// follow its public date and its going public (app wires it with SetAdvisories). Both
+// run in the caller's transaction.
+type AdvisoryFollower interface {
+	CaseDateMoved(ctx context.Context, q db.Querier, caseID int64, from, to time.Time) (int, error)
+	CasePublic(ctx context.Context, q db.Querier, caseID int64, early bool) (int, error)
+}
+
+// SetAdvisories wires in the advisories that follow a case (see AdvisoryFollower).
+func (s *Service) SetAdvisories(a AdvisoryFollower) { s.advisories = a }
 
 // runReminder reminds the read-in participants and coordinators of the coming PD.
 func (s *Service) runReminder(ctx context.Context, j jobs.Job) error {
@@ -351,8 +459,9 @@ func (s *Service) runReminder(ctx context.Context, j jobs.Job) error {
 	})
 }
 
-// runNotice sends the embargoed notification (template EmbargoedNotification) to the
-// downstream participants, within the policy's notice window before PD.
+// runNotice plans the embargoed notification (template EmbargoedNotification) to the
+// downstream participants: not all at once, but one job per party, NoticeStagger apart
+// (squeezed when the public date is near so that the last goes out well before it).
 func (s *Service) runNotice(ctx context.Context, j jobs.Job) error {
 	var a pdArgs
 	if err := j.Decode(&a); err != nil {
@@ -367,10 +476,60 @@ func (s *Service) runNotice(ctx context.Context, j jobs.Job) error {
 		if err != nil {
 			return err
 		}
-		n, err := s.sendTemplate(ctx, q, c, ps, templates.EmbargoedNotification, fmt.Sprintf("case.downstream_notice:%d", a.PD.Unix()),
+		var to []*Participant
+		for _, p := range ps {
+			if p.Role == string(authz.CaseDownstream) && p.SeesContent() && p.Email != "" {
+				to = append(to, p)
+			}
+		}
+		now := s.clock.Now()
+		gap := s.cfg.NoticeStagger
+		if left := a.PD.Sub(now) / 2; len(to) > 0 && gap*time.Duration(len(to)) > left {
+			gap = left / time.Duration(len(to))
+		}
+		for i, p := range to {
+			at := now.Add(gap * time.Duration(i))
+			args := noticeArgs{Case: c.ID, PD: a.PD, Participant: p.ID}
+			if _, err := s.jobs.Enqueue(ctx, q, JobDownstreamNoticeOne, args, jobs.Options{RunAt: at,
+				UniqueKey: fmt.Sprintf("case:%d:%d:notice:%d", c.ID, a.PD.Unix(), p.ID)}); err != nil {
+				return err
+			}
+		}
+		return s.appendEvent(ctx, q, authz.System("cases"), c, "case.downstream_notice_planned", nil,
+			map[string]any{"public_date": a.PD, "recipients": len(to), "stagger_seconds": int(gap.Seconds())})
+	})
+}
+
+type noticeArgs struct {
+	Case        int64     `json:"case"`
+	PD          time.Time `json:"pd"`
+	Participant int64     `json:"participant"`
+}
+
+// runNoticeOne sends the embargoed notice to one downstream party, if the embargo still
+// has that date and the party is still read in.
+func (s *Service) runNoticeOne(ctx context.Context, j jobs.Job) error {
+	var a noticeArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	return s.db.InTx(ctx, func(q db.Querier) error {
+		c, ok, err := s.current(ctx, q, pdArgs{Case: a.Case, PD: a.PD})
+		if err != nil || !ok {
+			return err
+		}
+		ps, err := s.participants(ctx, q, c.ID)
+		if err != nil {
+			return err
+		}
+		p := participantByID(ps, a.Participant)
+		if p == nil {
+			return nil
+		}
+		n, err := s.sendTemplate(ctx, q, c, []*Participant{p}, templates.EmbargoedNotification, fmt.Sprintf("case.downstream_notice:%d", a.PD.Unix()),
 			func(p *Participant) bool { return p.Role == string(authz.CaseDownstream) && p.SeesContent() },
 			map[string]any{"PublicDate": a.PD.Format("Mon 2 Jan 2006 15:04 UTC")})
-		if err != nil {
+		if err != nil || n == 0 {
 			return err
 		}
 		return s.appendEvent(ctx, q, authz.System("cases"), c, "case.downstream_notified", nil, map[string]any{"public_date": a.PD, "recipients": n})
@@ -387,7 +546,7 @@ func (s *Service) sendTemplate(ctx context.Context, q db.Querier, c *Case, ps []
 	for k, v := range extra {
 		data[k] = v
 	}
-	subject, body, err := s.templates.Render(ctx, tmpl, data)
+	subject, body, err := s.templates.RenderTx(ctx, q, tmpl, data)
 	if err != nil {
 		return 0, err
 	}
@@ -503,23 +662,52 @@ type BreakInput struct {
 	Reason          string `json:"reason" maxLength:"2000" doc:"What happened (leak, exploitation in the wild…); sent to every read-in party."`
 	ExploitPublic   bool   `json:"exploit_public,omitempty"`
 	AttacksObserved bool   `json:"attacks_observed,omitempty"`
-	PublicDate      string `json:"public_date,omitempty" doc:"The new public date (RFC 3339 with zone); default now."`
+	PublicDate      string `json:"public_date,omitempty" doc:"When it became public (RFC 3339 with zone), recorded as the public date; default now. Not in the future: a break makes the case public at once."`
 }
 
 // BreakEmbargo is the one action for a broken embargo: it marks the vulnerability
-// public (and the exploit public or attacks observed, as given), ends the embargo,
-// moves the public date, and notifies every read-in party at once with the team's
-// embargo-break template through the outbox.
+// public (and the exploit public or attacks observed, as given), ends the embargo, and
+// in the same transaction makes the case public (TLP:CLEAR, Disclose), notifies every
+// read-in party with the team's embargo-break template through the outbox and every
+// read-in organisation's webhook, and lets the case's approved advisories publish.
 func (s *Service) BreakEmbargo(ctx context.Context, actor authz.Actor, ref string, in BreakInput) (*Case, error) {
+	fs := []Fact{FactPublicAware}
+	if in.ExploitPublic {
+		fs = append(fs, FactExploitPublic)
+	}
+	if in.AttacksObserved {
+		fs = append(fs, FactAttacksObserved)
+	}
+	return s.endEmbargo(ctx, actor, ref, "broken", in.Reason, in.PublicDate, fs)
+}
+
+// ReleaseInput is an early release: the coordinators publish before the agreed public
+// date, for a reason.
+type ReleaseInput struct {
+	Reason string `json:"reason" maxLength:"2000" doc:"Why the case is released before its public date; audited and sent to every read-in party."`
+}
+
+// ReleaseEarly ends the embargo before the agreed public date, by the coordinators'
+// decision (a fix shipped early, the parties agreed…): the same public state as an
+// embargo break, with the same notices, and the case's approved advisories publish now.
+func (s *Service) ReleaseEarly(ctx context.Context, actor authz.Actor, ref string, in ReleaseInput) (*Case, error) {
+	return s.endEmbargo(ctx, actor, ref, "released", in.Reason, "", []Fact{FactPublicAware})
+}
+
+// endEmbargo is an embargo break (how "broken") or an early release ("released").
+func (s *Service) endEmbargo(ctx context.Context, actor authz.Actor, ref, how, reason, when string, fs []Fact) (*Case, error) {
 	var e validate.Errors
-	in.Reason = e.Text("reason", in.Reason, true, 2000)
+	reason = e.Text("reason", reason, true, 2000)
 	pd := s.clock.Now()
-	if strings.TrimSpace(in.PublicDate) != "" {
-		t, err := parseInstant("public_date", in.PublicDate)
-		if err != nil {
+	if strings.TrimSpace(when) != "" {
+		t, err := parseInstant("public_date", when)
+		switch {
+		case err != nil:
 			fe, _ := validate.As(err)
 			e = append(e, fe...)
-		} else {
+		case t.After(pd):
+			e.Add("public_date", "%s is in the future; a break makes the case public now (record when it became public, or leave it empty for now)", t.Format(time.RFC3339))
+		default:
 			pd = t
 		}
 	}
@@ -532,16 +720,14 @@ func (s *Service) BreakEmbargo(ctx context.Context, actor authz.Actor, ref strin
 			return err
 		}
 		c := a.c
-		if c.state.EM == EMExited && c.state.Facts[FactPublicAware] && c.TLP == "CLEAR" {
-			return &RuleError{Code: "em.break_after_disclosure", Msg: "embargo rule em.break_after_disclosure: the case is already disclosed; there is no embargo to break"}
+		if c.TLP == "CLEAR" {
+			code := "em.break_after_disclosure"
+			if how == "released" {
+				code = "em.release_after_disclosure"
+			}
+			return &RuleError{Code: code, Msg: "embargo rule " + code + ": the case is already public (TLP:CLEAR); there is no embargo to end"}
 		}
-		fs := []Fact{FactPublicAware}
-		if in.ExploitPublic {
-			fs = append(fs, FactExploitPublic)
-		}
-		if in.AttacksObserved {
-			fs = append(fs, FactAttacksObserved)
-		}
+		agreed := c.Embargo.PublicDate
 		if err := s.applyFacts(ctx, q, actor, c, Team, fs); err != nil {
 			return err
 		}
@@ -549,17 +735,37 @@ func (s *Service) BreakEmbargo(ctx context.Context, actor authz.Actor, ref strin
 		if _, err := q.Exec(ctx, "UPDATE cases SET public_date = ?, updated_at = ? WHERE id = ?", pd, now, c.ID); err != nil {
 			return err
 		}
+		advisories, err := s.makePublic(ctx, q, c, true)
+		if err != nil {
+			return err
+		}
 		ps, err := s.participants(ctx, q, c.ID)
 		if err != nil {
 			return err
 		}
-		n, err := s.sendTemplate(ctx, q, c, ps, templates.EmbargoBreak, fmt.Sprintf("case.embargo_break:%d", now.UnixNano()),
+		msg := reason
+		if how == "released" {
+			msg = "the coordinators released it before the agreed public date: " + reason
+		}
+		purpose := "case.embargo_break"
+		if how == "released" {
+			purpose = "case.embargo_release"
+		}
+		n, err := s.sendTemplate(ctx, q, c, ps, templates.EmbargoBreak, fmt.Sprintf("%s:%d", purpose, now.UnixNano()),
 			func(p *Participant) bool { return p.SeesContent() },
-			map[string]any{"Reason": in.Reason, "NewPublicDate": pd.Format("Mon 2 Jan 2006 15:04 UTC")})
+			map[string]any{"Reason": msg, "NewPublicDate": pd.Format("Mon 2 Jan 2006 15:04 UTC")})
 		if err != nil {
 			return err
 		}
-		return s.appendEvent(ctx, q, actor, c, "case.embargo.broken", nil, map[string]any{"reason": in.Reason, "public_date": pd, "notified": n})
+		after := map[string]any{"reason": reason, "public_date": pd, "notified": n, "tlp": "CLEAR", "advisories": advisories}
+		if agreed != nil {
+			after["agreed_public_date"] = *agreed
+		}
+		action := "case.embargo.broken"
+		if how == "released" {
+			action = "case.embargo.released"
+		}
+		return s.appendEvent(ctx, q, actor, c, action, map[string]any{"tlp": c.TLP, "embargo": c.Embargo.State}, after)
 	})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,40 +13,47 @@ import (
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
-// document builds the format-neutral advisory of a case: its vulnerabilities' severity
-// and CWEs, its packages as affected ranges, TLP from the case, the team as publisher.
+// document builds the format-neutral advisory of vulnerability v of a case: its
+// severity, CWE and aliases, the packages affected by it as affected ranges, TLP from
+// the case, the team as publisher. With v nil it is the case as a whole (title, summary,
+// details, TLP and publisher only: no vulnerability's data is mixed into another's).
 func (s *Service) document(c *Case, v *Vulnerability) *format.Advisory {
 	d := &format.Advisory{ID: c.PublicID, OSVID: format.OSVIDFor(c.PublicID, ""), Title: c.Title, Summary: oneLine(c.Summary, c.Title),
 		Details: c.Details, Modified: c.UpdatedAt, TLP: format.TLP(c.TLP), Publisher: s.Publisher()}
-	vs := c.Vulnerabilities
-	if v != nil {
-		vs = []*Vulnerability{v}
-		d.Title, d.Summary = v.Title, oneLine(v.Title, c.Title)
-		if v.Description != "" {
-			d.Details = v.Description
+	if v == nil {
+		return d
+	}
+	if len(c.Vulnerabilities) > 1 {
+		id := c.PublicID + "-" + v.Label
+		d.ID, d.OSVID = id, format.OSVIDFor(id, "")
+	}
+	d.Title, d.Summary = v.Title, oneLine(v.Title, c.Title)
+	if v.Description != "" {
+		d.Details = v.Description
+	}
+	if strings.TrimSpace(d.Details) == "" {
+		d.Details = d.Summary
+	}
+	for _, sc := range v.Scores {
+		t := format.CVSSv3
+		if sc.Version == "4.0" {
+			t = format.CVSSv4
+		}
+		d.Severity = append(d.Severity, format.Severity{Type: t, Score: sc.Vector})
+	}
+	if v.CWE != "" {
+		d.CWEs = []string{v.CWE}
+	}
+	for _, a := range v.Aliases {
+		if !contains(d.Aliases, a) && a != d.ID {
+			d.Aliases = append(d.Aliases, a)
 		}
 	}
-	for _, x := range vs {
-		for _, sc := range x.Scores {
-			t := format.CVSSv3
-			if sc.Version == "4.0" {
-				t = format.CVSSv4
-			}
-			d.Severity = append(d.Severity, format.Severity{Type: t, Score: sc.Vector})
-		}
-		if x.CWE != "" && !contains(d.CWEs, x.CWE) {
-			d.CWEs = append(d.CWEs, x.CWE)
-		}
-		d.Aliases = append(d.Aliases, x.Aliases...)
-		if strings.HasPrefix(x.Label, "CVE-") {
-			d.Aliases = append(d.Aliases, x.Label)
-		}
+	if strings.HasPrefix(v.Label, "CVE-") && !contains(d.Aliases, v.Label) {
+		d.Aliases = append(d.Aliases, v.Label)
 	}
-	for _, p := range c.Packages {
-		af := format.Affected{Package: format.Package{Ecosystem: p.Ecosystem, Name: p.Name, PURL: p.PURL}, Ranges: p.Ranges, Versions: p.Versions}
-		if af.Package.Ecosystem == "" {
-			af.Package.Ecosystem = "Generic"
-		}
+	for _, p := range packagesOf(c, v) {
+		af := format.Affected{Package: packageOf(p), Ranges: p.Ranges, Versions: p.Versions}
 		if len(af.Ranges) == 0 && len(af.Versions) == 0 {
 			continue // OSV needs ranges or versions
 		}
@@ -57,6 +65,22 @@ func (s *Service) document(c *Case, v *Vulnerability) *format.Advisory {
 		}
 	}
 	return d
+}
+
+// packagesOf lists the packages of case c affected by vulnerability v: those naming v
+// and those naming no vulnerability (affected by all of them).
+func packagesOf(c *Case, v *Vulnerability) []*AffectedPackage {
+	var out []*AffectedPackage
+	for _, p := range c.Packages {
+		if len(p.Vulnerabilities) == 0 || contains(p.Vulnerabilities, v.Label) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func packageOf(p *AffectedPackage) format.Package {
+	return format.Package{Ecosystem: orDefault(p.Ecosystem, "Generic"), Name: p.Name, PURL: p.PURL}
 }
 
 func oneLine(s, fallback string) string {
@@ -76,12 +100,9 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-// Export returns an OSV record or a CSAF VEX document of a case — while embargoed, for
-// its read-in participants and the team only (authz ReadCase). The VEX carries every
-// party's stated status for every package: affected, not affected with its VEX
-// justification, fixed, under investigation; "unknown" (no answer yet) is left out,
-// never reported as not affected.
-func (s *Service) Export(ctx context.Context, actor authz.Actor, ref, kind string) ([]byte, error) {
+// exportable loads case ref for an export by actor: while embargoed, its read-in
+// participants and the team only (authz ReadCase).
+func (s *Service) exportable(ctx context.Context, actor authz.Actor, ref string) (*Case, error) {
 	if err := s.check(ctx, actor, ref, authz.ReadCase); err != nil {
 		return nil, err
 	}
@@ -92,34 +113,165 @@ func (s *Service) Export(ctx context.Context, actor authz.Actor, ref, kind strin
 	if !c.content {
 		return nil, authz.ErrReadInRequired
 	}
-	d := s.document(c, nil)
+	return c, nil
+}
+
+// Export returns the OSV record or the CSAF VEX document of a case. OSV: one record per
+// vulnerability — the record itself for a case with one, a JSON array of records for a
+// case with several (ExportVulnerability gives one). VEX: one document with one
+// vulnerability entry per vulnerability. An export that cannot be made is a field error
+// (422) naming what is missing, never an internal error.
+func (s *Service) Export(ctx context.Context, actor authz.Actor, ref, kind string) ([]byte, error) {
+	c, err := s.exportable(ctx, actor, ref)
+	if err != nil {
+		return nil, err
+	}
 	switch kind {
 	case "osv":
-		if len(d.Affected) == 0 {
-			return nil, validate.Field("packages", "an OSV record needs at least one affected package with versions or ranges")
+		if len(c.Vulnerabilities) == 0 {
+			return nil, validate.Field("vulnerabilities", "%s has no vulnerability: an OSV record describes one; add a vulnerability first", c.PublicID)
 		}
-		return format.OSV(d)
-	case "vex":
-		var sts []format.ProductStatus
+		if len(c.Vulnerabilities) == 1 {
+			return s.osv(c, c.Vulnerabilities[0])
+		}
+		var out []json.RawMessage
 		for _, v := range c.Vulnerabilities {
-			for _, st := range v.Statuses {
-				vs := vexStatus(st.Status)
-				if vs == "" {
-					continue
+			b, err := s.osv(c, v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+		return json.Marshal(out)
+	case "vex":
+		return s.vex(c, c.Vulnerabilities)
+	}
+	return nil, validate.Field("format", "%q is not an export format (want osv or vex)", kind)
+}
+
+// ExportVulnerability returns the OSV record or CSAF VEX document of one vulnerability
+// (its label or id) of a case.
+func (s *Service) ExportVulnerability(ctx context.Context, actor authz.Actor, ref, vuln, kind string) ([]byte, error) {
+	c, err := s.exportable(ctx, actor, ref)
+	if err != nil {
+		return nil, err
+	}
+	var v *Vulnerability
+	for _, x := range c.Vulnerabilities {
+		if x.Label == vuln || fmt.Sprint(x.ID) == vuln {
+			v = x
+		}
+	}
+	if v == nil {
+		return nil, fmt.Errorf("cases: %s has no vulnerability %q: %w", c.PublicID, vuln, db.ErrNotFound)
+	}
+	switch kind {
+	case "osv":
+		return s.osv(c, v)
+	case "vex":
+		return s.vex(c, []*Vulnerability{v})
+	}
+	return nil, validate.Field("format", "%q is not an export format (want osv or vex)", kind)
+}
+
+func (s *Service) osv(c *Case, v *Vulnerability) ([]byte, error) {
+	d := s.document(c, v)
+	if len(d.Affected) == 0 {
+		return nil, validate.Field("packages", "the OSV record of %s %s needs at least one affected package with versions or ranges (a package of the case naming no vulnerability, or naming %s)",
+			c.PublicID, v.Label, v.Label)
+	}
+	return exportErr(format.OSV(d))
+}
+
+// vex is the CSAF VEX document of vulnerabilities vs of case c: for each, every party's
+// stated status (unknown — no answer yet — and disputed are left out, never reported as
+// not affected) about its own product (a party's product is its own product id: the
+// package as that organisation ships it), for each version range and version of each
+// package affected by the vulnerability.
+func (s *Service) vex(c *Case, vs []*Vulnerability) ([]byte, error) {
+	if len(vs) == 0 {
+		return nil, validate.Field("vulnerabilities", "%s has no vulnerability: a VEX document states the status of products for one; add a vulnerability first", c.PublicID)
+	}
+	parties := map[int64]*Participant{}
+	for _, p := range c.Participants {
+		parties[p.ID] = p
+	}
+	doc := s.document(c, nil)
+	var entries []format.VEXVulnerability
+	stated := 0
+	for _, v := range vs {
+		d := s.document(c, v)
+		var sts []format.ProductStatus
+		pkgs := packagesOf(c, v)
+		for _, st := range v.Statuses {
+			vs := vexStatus(st.Status)
+			if vs == "" {
+				continue
+			}
+			stated++
+			vendor := st.Party
+			if p := parties[st.ParticipantID]; p != nil && p.Organisation != "" {
+				vendor = p.Organisation
+			}
+			for _, p := range pkgs {
+				base := format.ProductStatus{Package: packageOf(p), Status: vs, Impact: st.Statement, Vendor: vendor}
+				if vs == format.KnownNotAffected {
+					base.Justification = format.Justification(st.Justification)
 				}
-				for _, p := range c.Packages {
-					ps := format.ProductStatus{Package: format.Package{Ecosystem: orDefault(p.Ecosystem, "Generic"), Name: p.Name, PURL: p.PURL},
-						Version: versionOf(p), Status: vs, Impact: st.Statement}
-					if vs == format.KnownNotAffected {
-						ps.Justification = format.Justification(st.Justification)
-					}
-					sts = append(sts, ps)
+				for _, ver := range versionsOf(p) {
+					x := base
+					x.Version, x.Range = ver.version, ver.rng
+					sts = append(sts, x)
 				}
 			}
 		}
-		return format.VEX(d, dedupe(sts), format.CSAFOptions{Now: s.clock.Now(), GeneratorVersion: s.cfg.Version})
+		entries = append(entries, format.VEXVulnerability{Advisory: d, Statuses: sts})
 	}
-	return nil, validate.Field("format", "%q is not an export format (want osv or vex)", kind)
+	if len(c.Packages) == 0 {
+		return nil, validate.Field("packages", "%s has no affected package: a VEX document states the status of products; add the affected packages first", c.PublicID)
+	}
+	if stated == 0 {
+		return nil, validate.Field("statuses", "no party of %s has stated a status yet (affected, not_affected, fixed or under_investigation): a VEX document needs at least one", c.PublicID)
+	}
+	for i, e := range entries {
+		if len(e.Statuses) == 0 {
+			return nil, validate.Field("statuses", "no party has stated a status for %s of %s on a package it affects: a VEX document needs one for every vulnerability (export the others one by one)",
+				vs[i].Label, c.PublicID)
+		}
+	}
+	if len(vs) == 1 {
+		return exportErr(format.VEX(entries[0].Advisory, entries[0].Statuses, format.CSAFOptions{Now: s.clock.Now(), GeneratorVersion: s.cfg.Version}))
+	}
+	return exportErr(format.VEXDocument(doc, entries, format.CSAFOptions{Now: s.clock.Now(), GeneratorVersion: s.cfg.Version}))
+}
+
+// exportErr turns a refusal of the format package into a field error (422).
+func exportErr(b []byte, err error) ([]byte, error) {
+	if err != nil {
+		return nil, validate.Field("export", "%s", err.Error())
+	}
+	return b, nil
+}
+
+type versionSpec struct {
+	version string
+	rng     *format.Range
+}
+
+// versionsOf lists what a package's statuses are about: each OSV range, each listed
+// version, or — with neither — every version.
+func versionsOf(p *AffectedPackage) []versionSpec {
+	var out []versionSpec
+	for i := range p.Ranges {
+		out = append(out, versionSpec{rng: &p.Ranges[i]})
+	}
+	for _, v := range p.Versions {
+		out = append(out, versionSpec{version: v})
+	}
+	if len(out) == 0 {
+		out = append(out, versionSpec{rng: &format.Range{Type: format.RangeEcosystem, Events: []format.Event{{Introduced: "0"}}}})
+	}
+	return out
 }
 
 func orDefault(s, d string) string {
@@ -127,29 +279,6 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
-}
-
-func versionOf(p *AffectedPackage) string {
-	if len(p.Versions) > 0 {
-		return p.Versions[0]
-	}
-	return ""
-}
-
-// dedupe keeps one status per product (the first stated), since VEX refuses
-// contradicting statuses for one product.
-func dedupe(sts []format.ProductStatus) []format.ProductStatus {
-	seen := map[string]bool{}
-	var out []format.ProductStatus
-	for _, s := range sts {
-		k := s.Package.Ecosystem + "|" + s.Package.Name + "|" + s.Version
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, s)
-	}
-	return out
 }
 
 func vexStatus(s string) format.VEXStatus {

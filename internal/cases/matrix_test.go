@@ -58,6 +58,7 @@ var apiRows = map[string]row{
 	"POST /api/v1/cases/{id}/read-in":                       {401, 404, 200, 200, 200, 409, 409, 404},
 	"POST /api/v1/cases/{id}/embargo":                       {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/embargo-break":                 {401, 404, 403, 403, 403, 200, 200, 404},
+	"POST /api/v1/cases/{id}/early-release":                 {401, 404, 403, 403, 403, 200, 200, 404},
 	"POST /api/v1/cases/{id}/facts":                         {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 404, 403, 403, 403, 201, 201, 404},
 	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 404, 403, 200, 200, 200, 200, 404},
@@ -76,6 +77,9 @@ var apiRows = map[string]row{
 	"GET /api/v1/webhooks":                                  {401, 403, 403, 403, 403, 403, 200, 403},
 	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 403, 403, 404, 403},
 	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 403, 403, 404, 403},
+
+	// One vulnerability's export (issue 11).
+	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 404, 403, 200, 200, 200, 200, 404},
 }
 
 // htmlRows is keyed by the ServeMux pattern of web/cases.go.
@@ -90,6 +94,7 @@ var htmlRows = map[string]row{
 	"POST /cases/{id}/embargo":                   {303, 404, 403, 303, 303, 303, 303, 404},
 	"POST /cases/{id}/facts":                     {303, 404, 403, 303, 303, 303, 303, 404},
 	"POST /cases/{id}/break":                     {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/release":                   {303, 404, 403, 403, 403, 303, 303, 404},
 	"POST /cases/{id}/posts":                     {303, 404, 403, 303, 303, 303, 303, 404},
 	"POST /cases/{id}/vulnerabilities":           {303, 404, 403, 403, 403, 303, 303, 404},
 	"POST /cases/{id}/status":                    {303, 404, 403, 303, 303, 303, 303, 404},
@@ -210,6 +215,8 @@ func apiBody(route string, c cell, w who, n int) any {
 		return map[string]any{"action": "propose", "public_date": futurePD}
 	case "POST /api/v1/cases/{id}/embargo-break":
 		return map[string]any{"reason": "posted on a public list"}
+	case "POST /api/v1/cases/{id}/early-release":
+		return map[string]any{"reason": "the fix shipped early"}
 	case "POST /api/v1/cases/{id}/facts":
 		return map[string]any{"vendor_aware": true}
 	case "POST /api/v1/cases/{id}/vulnerabilities":
@@ -253,6 +260,8 @@ func htmlForm(route string, c cell, w who, n int) url.Values {
 		return url.Values{"vendor_aware": {"on"}}
 	case "POST /cases/{id}/break":
 		return url.Values{"reason": {"leaked"}}
+	case "POST /cases/{id}/release":
+		return url.Values{"reason": {"fix shipped"}}
 	case "POST /cases/{id}/posts":
 		return url.Values{"body": {"hi"}, "thread": {"shared"}}
 	case "POST /cases/{id}/vulnerabilities":

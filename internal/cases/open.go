@@ -355,6 +355,9 @@ func (s *Service) fillEmbargo(ctx context.Context, q db.Querier, c *Case) error 
 		for _, w := range s.cfg.Policy.CheckPublicDate(s.cfg.Calendar, *c.Embargo.ProposedDate) {
 			c.Embargo.Warnings = append(c.Embargo.Warnings, w.Message)
 		}
+		if w := s.leadTimeWarning(*c.Embargo.ProposedDate); w != "" {
+			c.Embargo.Warnings = append(c.Embargo.Warnings, w)
+		}
 	}
 	return nil
 }

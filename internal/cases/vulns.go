@@ -305,8 +305,11 @@ type AffectedPackage struct {
 	Ranges    []format.Range `json:"ranges,omitempty" doc:"OSV ranges: introduced / fixed / last_affected events."`
 	Versions  []string       `json:"versions,omitempty"`
 	Note      string         `json:"note,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
+	// Vulnerabilities are the labels of the case's vulnerabilities the package is
+	// affected by; empty: all of them.
+	Vulnerabilities []string  `json:"vulnerabilities,omitempty" doc:"Labels of the case's vulnerabilities this package is affected by; absent: all."`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // NewPackage adds an affected package.
@@ -317,6 +320,9 @@ type NewAffectedPackage struct {
 	Ranges    []format.Range `json:"ranges,omitempty"`
 	Versions  []string       `json:"versions,omitempty"`
 	Note      string         `json:"note,omitempty" maxLength:"500" doc:"A free-text range when OSV events do not fit."`
+	// Vulnerabilities names which of the case's vulnerabilities the package is affected
+	// by (labels); empty: all of them.
+	Vulnerabilities []string `json:"vulnerabilities,omitempty" maxItems:"100" doc:"Labels (V1, CVE-…) of the case's vulnerabilities this package is affected by; absent: all of them. Each OSV record and VEX entry lists only the packages of its vulnerability."`
 }
 
 var rangeTypes = []string{string(format.RangeSemver), string(format.RangeEcosystem), string(format.RangeGit)}
@@ -338,6 +344,9 @@ func (in *NewAffectedPackage) normalize() error {
 		}
 	}
 	in.Note = e.Text("note", in.Note, false, 500)
+	for i := range in.Vulnerabilities {
+		in.Vulnerabilities[i] = e.Text(fmt.Sprintf("vulnerabilities[%d]", i), in.Vulnerabilities[i], true, 50)
+	}
 	for i := range in.Versions {
 		in.Versions[i] = e.Text(fmt.Sprintf("versions[%d]", i), in.Versions[i], true, 100)
 	}
@@ -379,6 +388,15 @@ func (s *Service) AddPackage(ctx context.Context, actor authz.Actor, ref string,
 		if verr != nil {
 			return verr
 		}
+		for i, l := range in.Vulnerabilities {
+			var n int
+			if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM case_vulns WHERE case_id = ? AND label = ?", a.c.ID, l).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return validate.Field(fmt.Sprintf("vulnerabilities[%d]", i), "%q is not a vulnerability of %s", l, a.c.PublicID)
+			}
+		}
 		p, err = s.insertPackage(ctx, q, actor, a.c, in)
 		return err
 	})
@@ -387,11 +405,13 @@ func (s *Service) AddPackage(ctx context.Context, actor authz.Actor, ref string,
 
 func (s *Service) insertPackage(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, in NewAffectedPackage) (*AffectedPackage, error) {
 	now := s.clock.Now()
-	p := &AffectedPackage{Ecosystem: in.Ecosystem, Name: in.Name, PURL: in.PURL, Ranges: in.Ranges, Versions: in.Versions, Note: in.Note, CreatedAt: now, UpdatedAt: now}
+	p := &AffectedPackage{Ecosystem: in.Ecosystem, Name: in.Name, PURL: in.PURL, Ranges: in.Ranges, Versions: in.Versions, Note: in.Note,
+		Vulnerabilities: in.Vulnerabilities, CreatedAt: now, UpdatedAt: now}
 	ranges, _ := json.Marshal(orEmpty(p.Ranges))
 	versions, _ := json.Marshal(map[string]any{"versions": orEmpty(p.Versions), "note": p.Note})
-	err := q.QueryRow(ctx, `INSERT INTO case_packages (case_id, ecosystem, name, purl, ranges_json, versions_json, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.ID, p.Ecosystem, p.Name, p.PURL, string(ranges), string(versions), now, now).Scan(&p.ID)
+	err := q.QueryRow(ctx, `INSERT INTO case_packages (case_id, ecosystem, name, purl, ranges_json, versions_json, vulns, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.ID, p.Ecosystem, p.Name, p.PURL, string(ranges), string(versions),
+		strings.Join(p.Vulnerabilities, " "), now, now).Scan(&p.ID)
 	if err != nil {
 		return nil, fmt.Errorf("cases: add package: %w", err)
 	}
@@ -406,7 +426,7 @@ func orEmpty[T any](xs []T) []T {
 }
 
 func (s *Service) packages(ctx context.Context, q db.Querier, caseID int64) ([]*AffectedPackage, error) {
-	rows, err := q.Query(ctx, "SELECT id, ecosystem, name, purl, ranges_json, versions_json, created_at, updated_at FROM case_packages WHERE case_id = ? ORDER BY id", caseID)
+	rows, err := q.Query(ctx, "SELECT id, ecosystem, name, purl, ranges_json, versions_json, vulns, created_at, updated_at FROM case_packages WHERE case_id = ? ORDER BY id", caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -414,10 +434,11 @@ func (s *Service) packages(ctx context.Context, q db.Querier, caseID int64) ([]*
 	var out []*AffectedPackage
 	for rows.Next() {
 		var p AffectedPackage
-		var ranges, versions string
-		if err := rows.Scan(&p.ID, &p.Ecosystem, &p.Name, &p.PURL, &ranges, &versions, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		var ranges, versions, vulns string
+		if err := rows.Scan(&p.ID, &p.Ecosystem, &p.Name, &p.PURL, &ranges, &versions, &vulns, &p.CreatedAt, &p.UpdatedAt); err != nil {
 			return nil, err
 		}
+		p.Vulnerabilities = strings.Fields(vulns)
 		_ = json.Unmarshal([]byte(ranges), &p.Ranges)
 		var vs struct {
 			Versions []string `json:"versions"`

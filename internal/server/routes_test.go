@@ -128,6 +128,7 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/cases":                                    {401, 201, 201, 403, 201},
 	"POST /api/v1/cases/{id}/embargo":                       {401, 403, 200, 404, 200},
 	"POST /api/v1/cases/{id}/embargo-break":                 {401, 403, 200, 404, 200},
+	"POST /api/v1/cases/{id}/early-release":                 {401, 403, 200, 404, 200},
 	"POST /api/v1/cases/{id}/facts":                         {401, 403, 200, 404, 200},
 	"PUT /api/v1/cases/{id}/packages/{package}":             {401, 403, 200, 404, 200},
 	"DELETE /api/v1/cases/{id}/packages/{package}":          {401, 403, 204, 404, 204},
@@ -166,6 +167,8 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/outreach/campaigns":             {401, 404, 200, 200, 200},
 	"POST /api/v1/outreach/campaigns":            {401, 404, 403, 201, 201},
 	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
+	// One vulnerability's export (issue 11).
+	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 403, 422, 404, 422},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -201,6 +204,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/cases/{id}/read-in":                       `{}`,
 	"POST /api/v1/cases/{id}/embargo":                       `{"action": "propose", "public_date": "2026-04-14T15:00:00+02:00"}`,
 	"POST /api/v1/cases/{id}/embargo-break":                 `{"reason": "leaked %d"}`,
+	"POST /api/v1/cases/{id}/early-release":                 `{"reason": "fix shipped %d"}`,
 	"POST /api/v1/cases/{id}/facts":                         `{"vendor_aware": true}`,
 	"POST /api/v1/cases/{id}/vulnerabilities":               `{"title": "Flaw %d"}`,
 	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": `{"status": "affected", "participant_id": {participant}}`,
@@ -312,7 +316,7 @@ var htmlMatrix = map[string]statuses{
 	"POST /staff/advisories/{id}":                  {303, 404, 422, 404, 422},
 	"POST /staff/advisories/{id}/submit":           {303, 404, 303, 404, 303},
 	"POST /staff/advisories/{id}/approve":          {303, 404, 303, 404, 303},
-	"POST /staff/advisories/{id}/schedule":         {303, 404, 422, 404, 422},
+	"POST /staff/advisories/{id}/schedule":         {303, 404, 409, 404, 409},
 	"POST /staff/advisories/{id}/publish":          {303, 404, 409, 404, 409},
 	"POST /staff/advisories/{id}/withdraw":         {303, 404, 409, 404, 409},
 
@@ -333,6 +337,7 @@ var htmlMatrix = map[string]statuses{
 	"GET /cases/{id}/files/{file}":               {303, 403, 200, 404, 200},
 	"POST /cases":                                {303, 303, 303, 403, 303},
 	"POST /cases/{id}/break":                     {303, 403, 303, 404, 303},
+	"POST /cases/{id}/release":                   {303, 403, 422, 404, 422},
 	"POST /cases/{id}/embargo":                   {303, 403, 303, 404, 303},
 	"POST /cases/{id}/facts":                     {303, 403, 303, 404, 303},
 	"POST /cases/{id}/files":                     {303, 403, 422, 404, 422},

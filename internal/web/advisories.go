@@ -217,6 +217,9 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 	}
 	p := advisoryPage{BasePage: h.base(r, adv.PublicID+": "+adv.Title()), A: adv, Form: advisory.FormValues(adv.Doc),
 		Details: Markdown(adv.Doc.Details)}
+	if adv.Pending != nil {
+		p.Form = advisory.FormValues(adv.Pending.Doc) // edits continue the pending revision
+	}
 	if p.Revisions, err = svc.Revisions(ctx, a, ref); err != nil {
 		return p, err
 	}
@@ -225,6 +228,9 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 		p.CanApprove = true
 	} else {
 		p.ApproveWhy = "A responder other than the author approves."
+	}
+	if p.CanApprove && ((adv.EditedBy == a.UserID && !adv.Published()) || (adv.Pending != nil && adv.Pending.EditedBy == a.UserID)) {
+		p.CanApprove, p.ApproveWhy = false, "You made the last change: a responder other than you approves it (four eyes)."
 	}
 	for _, f := range advisory.Formats {
 		l := exportLink{Format: f, Label: exportLabels[f], Href: "/staff/advisories/" + url.PathEscape(adv.PublicID) + "/export/" + string(f)}
@@ -266,7 +272,10 @@ func (h *Handlers) advisoryPage(w http.ResponseWriter, r *http.Request) error {
 func (h *Handlers) advisoryFail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error, form map[string]string) error {
 	fe, isField := validate.As(err)
 	var status int
+	var embargo *advisory.EmbargoError
 	switch {
+	case errors.As(err, &embargo):
+		status, isField, fe = http.StatusConflict, true, validate.Errors{{Field: "public_date", Message: err.Error()}}
 	case isField:
 		status = http.StatusUnprocessableEntity
 	case errors.Is(err, advisory.ErrState), errors.Is(err, db.ErrConflict):
@@ -347,7 +356,10 @@ func (h *Handlers) advisorySchedule(w http.ResponseWriter, r *http.Request) erro
 		}
 		v += "Z"
 	}
-	pd, err := advisory.ParseInstant("public_date", v)
+	var pd time.Time
+	if v != "" { // empty: the case's agreed public date
+		pd, err = advisory.ParseInstant("public_date", v)
+	}
 	var adv *advisory.Advisory
 	if err == nil {
 		adv, err = h.app.Advisories.Schedule(r.Context(), a, r.PathValue("id"), pd)
@@ -355,7 +367,7 @@ func (h *Handlers) advisorySchedule(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return h.advisoryFail(w, r, a, err, nil)
 	}
-	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Scheduled for "+pd.Format(time.RFC3339)+".")
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Scheduled for "+adv.PublicDate.Format(time.RFC3339)+".")
 	return nil
 }
 

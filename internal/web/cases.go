@@ -34,6 +34,7 @@ func (h *Handlers) registerCases(mux *http.ServeMux) {
 	handle("POST /cases/{id}/embargo", h.caseEmbargo)
 	handle("POST /cases/{id}/facts", h.caseFacts)
 	handle("POST /cases/{id}/break", h.caseBreak)
+	handle("POST /cases/{id}/release", h.caseRelease)
 	handle("POST /cases/{id}/posts", h.casePost)
 	handle("POST /cases/{id}/vulnerabilities", h.caseAddVuln)
 	handle("POST /cases/{id}/status", h.caseStatus)
@@ -326,7 +327,18 @@ func (h *Handlers) caseBreak(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.app.Cases.BreakEmbargo(r.Context(), a, r.PathValue("id"), in); err != nil {
 		return err
 	}
-	return h.caseDone(w, r, "Embargo broken: every read-in party is being notified.")
+	return h.caseDone(w, r, "Embargo broken: the case is public and every read-in party is being notified.")
+}
+
+func (h *Handlers) caseRelease(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	if _, err := h.app.Cases.ReleaseEarly(r.Context(), a, r.PathValue("id"), cases.ReleaseInput{Reason: r.PostFormValue("reason")}); err != nil {
+		return err
+	}
+	return h.caseDone(w, r, "Released early: the case is public, every read-in party is being notified and its approved advisories publish.")
 }
 
 func (h *Handlers) casePost(w http.ResponseWriter, r *http.Request) error {
@@ -372,7 +384,8 @@ func (h *Handlers) caseAddPackage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	in := cases.NewAffectedPackage{Ecosystem: r.PostFormValue("ecosystem"), Name: r.PostFormValue("name"), PURL: r.PostFormValue("purl"), Note: r.PostFormValue("note")}
+	in := cases.NewAffectedPackage{Ecosystem: r.PostFormValue("ecosystem"), Name: r.PostFormValue("name"), PURL: r.PostFormValue("purl"), Note: r.PostFormValue("note"),
+		Vulnerabilities: strings.Fields(strings.ReplaceAll(r.PostFormValue("vulnerabilities"), ",", " "))}
 	if intro, fixed := strings.TrimSpace(r.PostFormValue("introduced")), strings.TrimSpace(r.PostFormValue("fixed")); intro != "" || fixed != "" {
 		if intro == "" {
 			intro = "0"

@@ -105,6 +105,35 @@ type ProductStatus struct {
 	// means "update to <the fixed versions of the advisory>" when the
 	// advisory knows a fix for the package, "no fix is available" otherwise.
 	Action string
+	// Range, instead of Version, is the OSV range of versions the status is
+	// about: the product is that version range (a vers string; for GIT the
+	// commits).
+	Range *Range
+	// Vendor, when set, makes the product the vendor's own (its own branch and
+	// product id): a party's statement is about its product, never about
+	// another party's. Empty: the package's ecosystem.
+	Vendor string
+}
+
+// VEXVulnerability is one vulnerability of a VEX document with several: its
+// advisory (ids, notes, CWE, scores, fixed versions) and the statuses of
+// products about it.
+type VEXVulnerability struct {
+	Advisory *Advisory
+	Statuses []ProductStatus
+}
+
+// VEXDocument exports a CSAF 2.0 csaf_vex document about several
+// vulnerabilities: doc gives the document (title, tracking id, publisher,
+// TLP), each entry of vulns one vulnerability with its own product statuses;
+// the product tree is shared. It is checked like VEX.
+func VEXDocument(doc *Advisory, vulns []VEXVulnerability, opts CSAFOptions) ([]byte, error) {
+	for i := range vulns {
+		if vulns[i].Statuses == nil {
+			vulns[i].Statuses = []ProductStatus{}
+		}
+	}
+	return csafDocumentMulti(doc, CSAFVEX, vulns, opts)
 }
 
 // VEX exports the advisory as a CSAF 2.0 csaf_vex document stating, for each
@@ -275,6 +304,12 @@ type (
 // csafDocument builds, checks and marshals a CSAF document. statuses is nil
 // for a security advisory and non-nil for VEX.
 func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts CSAFOptions) ([]byte, error) {
+	return csafDocumentMulti(a, category, []VEXVulnerability{{Advisory: a, Statuses: statuses}}, opts)
+}
+
+// csafDocumentMulti builds a CSAF document of a with one vulnerability per
+// entry of vulns (a nil Statuses: derived from the entry's affected ranges).
+func csafDocumentMulti(a *Advisory, category string, vulns []VEXVulnerability, opts CSAFOptions) ([]byte, error) {
 	id := a.trackingID()
 	if id == "" {
 		return nil, &MissingError{Format: FormatCSAF, ID: "(unnamed)", What: "id (set ID or OSVID)"}
@@ -285,6 +320,9 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 	if a.Publisher.Name == "" || a.Publisher.Namespace == "" {
 		return nil, &MissingError{Format: FormatCSAF, ID: id, What: "publisher name and namespace (set Advisory.Publisher to the team's name and web address)"}
 	}
+	if len(vulns) == 0 {
+		return nil, &MissingError{Format: FormatCSAF, ID: id, What: "vulnerability (a CSAF " + category + " is about at least one)"}
+	}
 	status := opts.Status
 	if status == "" {
 		status = StatusDraft
@@ -294,22 +332,26 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 	}
 
 	pb := newProductBuilder()
-	v := csafVuln{}
-	var err error
-	if len(statuses) == 0 {
-		err = pb.fromAffected(a)
-	} else {
-		err = pb.fromStatuses(a, statuses)
-	}
-	if err != nil {
-		return nil, err
+	var vs []csafVuln
+	for _, x := range vulns {
+		pb.resetStatuses()
+		var err error
+		if len(x.Statuses) == 0 {
+			err = pb.fromAffected(x.Advisory)
+		} else {
+			err = pb.fromStatuses(x.Advisory, x.Statuses)
+		}
+		if err != nil {
+			return nil, err
+		}
+		v, err := csafVulnOf(x.Advisory, pb, id)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
 	}
 	if pb.empty() {
 		return nil, &MissingError{Format: FormatCSAF, ID: id, What: "affected package or product status (a CSAF " + category + " needs a product tree and a product status)"}
-	}
-	desc := a.description()
-	if desc == "" {
-		desc = a.title()
 	}
 
 	doc := csafDoc{Document: csafDocumentMeta{
@@ -349,8 +391,27 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 	csafTracking := &doc.Document.Tracking
 	csafTracking.Aliases = uniqueNonEmpty(append(append([]string{}, a.Aliases...), a.osvID()), id)
 	csafDates(a, opts, csafTracking)
+	doc.ProductTree = &csafProductTree{Branches: pb.tree()}
+	doc.Vulnerabilities = vs
 
-	// The vulnerability.
+	data, err := marshalValid(FormatCSAF, doc)
+	if err != nil {
+		return nil, err
+	}
+	if probs := csafProfileProblems(&doc); len(probs) > 0 {
+		return nil, fmt.Errorf("%s export: %w", FormatCSAF, &ValidationError{Format: FormatCSAF + " " + category, Problems: probs})
+	}
+	return data, nil
+}
+
+// csafVulnOf is the vulnerability of advisory a with the product statuses pb
+// collected for it.
+func csafVulnOf(a *Advisory, pb *productBuilder, id string) (csafVuln, error) {
+	v := csafVuln{}
+	desc := a.description()
+	if desc == "" {
+		desc = a.title()
+	}
 	v.CVE = a.cveID()
 	for _, alias := range uniqueNonEmpty(append([]string{a.osvID()}, a.Aliases...), v.CVE) {
 		v.IDs = append(v.IDs, csafID{SystemName: idSystem(alias), Text: alias})
@@ -385,24 +446,13 @@ func csafDocument(a *Advisory, category string, statuses []ProductStatus, opts C
 			}
 		}
 		if strings.TrimSpace(c.Name) == "" {
-			return nil, fmt.Errorf("%s export of %s: credits[%d] has no name", FormatCSAF, id, i)
+			return v, fmt.Errorf("%s export of %s: credits[%d] has no name", FormatCSAF, id, i)
 		}
 		v.Acks = append(v.Acks, ack)
 	}
-	if v.Scores, err = pb.scores(a); err != nil {
-		return nil, err
-	}
-	doc.ProductTree = &csafProductTree{Branches: pb.tree()}
-	doc.Vulnerabilities = []csafVuln{v}
-
-	data, err := marshalValid(FormatCSAF, doc)
-	if err != nil {
-		return nil, err
-	}
-	if probs := csafProfileProblems(&doc); len(probs) > 0 {
-		return nil, fmt.Errorf("%s export: %w", FormatCSAF, &ValidationError{Format: FormatCSAF + " " + category, Problems: probs})
-	}
-	return data, nil
+	var err error
+	v.Scores, err = pb.scores(a)
+	return v, err
 }
 
 func orDefault(s, def string) string {

@@ -276,7 +276,7 @@ func TestVEXRefusesIncompleteStatements(t *testing.T) {
 			"(rule 6.1.6"},
 		{"unknown status", []ProductStatus{{Package: lib, Version: "1.5.0", Status: "maybe"}}, `status "maybe" is not a VEX status`},
 		{"unknown justification", []ProductStatus{{Package: lib, Version: "1.5.0", Status: KnownNotAffected, Justification: "trust_me"}}, `justification "trust_me"`},
-		{"no version", []ProductStatus{{Package: lib, Status: Fixed}}, "names no version"},
+		{"no version", []ProductStatus{{Package: lib, Status: Fixed}}, "has no version for the status of @example/lib"},
 	} {
 		out, err := VEX(teamAdvisory(), tc.statuses, testCSAFOpts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || out != nil {

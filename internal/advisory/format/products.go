@@ -44,6 +44,14 @@ func newProductBuilder() *productBuilder {
 
 func (pb *productBuilder) empty() bool { return pb.n == 0 }
 
+// resetStatuses starts the statuses of the next vulnerability; the product
+// tree stays.
+func (pb *productBuilder) resetStatuses() {
+	pb.affected, pb.fixed, pb.notAffected, pb.investigating = nil, nil, nil, nil
+	pb.flagOrder, pb.flagIDs = nil, map[Justification][]string{}
+	pb.threats, pb.hasImpact, pb.remediations, pb.entryAffected = nil, false, nil, nil
+}
+
 // add returns the id of the product at vendor/product/category:name,
 // defining it on first use.
 func (pb *productBuilder) add(vendor, product, category, name, fullName, purl string) string {
@@ -351,15 +359,23 @@ func (pb *productBuilder) fromStatuses(a *Advisory, statuses []ProductStatus) er
 		if s.Package.Name == "" && s.Package.PURL == "" {
 			return fmt.Errorf("%s names no package (set Package.Name)", where)
 		}
-		if strings.TrimSpace(s.Version) == "" {
-			return fmt.Errorf("%s for %s names no version (set Version to a version or a vers range)", where, s.Package.Name)
+		if strings.TrimSpace(s.Version) == "" && s.Range == nil {
+			return &MissingError{Format: FormatCSAF, ID: a.trackingID(), What: fmt.Sprintf("version for the status of %s (statuses[%d]: give a version or a version range of the package)", s.Package.Name, i)}
 		}
 		p := productOf(Affected{Package: s.Package})
-		category, purl := "product_version", withVersion(p.purl, s.Version)
-		if strings.HasPrefix(s.Version, "vers:") {
+		full := p.name
+		if s.Vendor != "" {
+			p.vendor, full = s.Vendor, s.Vendor+" "+p.name
+		}
+		category, branch, human, purl := "product_version", s.Version, s.Version, withVersion(p.purl, s.Version)
+		switch {
+		case s.Range != nil:
+			category, purl = "product_version_range", p.purl
+			branch, human = rangeNames(p, *s.Range)
+		case strings.HasPrefix(s.Version, "vers:"):
 			category, purl = "product_version_range", p.purl
 		}
-		id := pb.add(p.vendor, p.name, category, s.Version, p.name+" "+s.Version, purl)
+		id := pb.add(p.vendor, p.name, category, branch, full+" "+human, purl)
 		switch s.Status {
 		case KnownAffected:
 			pb.affected = appendUnique(pb.affected, id)
