@@ -208,6 +208,12 @@ func (s *Service) vex(c *Case, vs []*Vulnerability) ([]byte, error) {
 			if vs == "" {
 				continue
 			}
+			if vs == format.KnownNotAffected && st.Justification == "" && st.Statement == "" && !c.isPublic() {
+				// Another party's private statement (the viewer sees the claim, not its
+				// reasons): CSAF cannot state not-affected without them (6.1.27.9), and
+				// the party has not made them public.
+				continue
+			}
 			stated++
 			vendor := st.Party
 			if p := parties[st.ParticipantID]; p != nil && p.Organisation != "" {

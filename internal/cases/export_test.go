@@ -211,7 +211,14 @@ func TestCaseVEX(t *testing.T) {
 			"ranges": []map[string]any{{"type": "SEMVER", "events": []map[string]string{{"introduced": "1.0.0"}, {"fixed": "1.2.3"}}}}}).Want(t, 201)
 		ta.API("POST", base+"/vulnerabilities/V1/status", dtok, map[string]any{"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}).Want(t, 200)
 
-		body := ta.API("GET", base+"/export/vex", otok, nil).Want(t, 200).Body
+		// A party's export is its view: the distro's not-affected reasons are private to the
+		// team, so the owner's VEX states its own product only (and stays valid CSAF).
+		own := mustValidate(t, csaf, "the owner's VEX", ta.API("GET", base+"/export/vex", otok, nil).Want(t, 200).Body)
+		ownSt, _ := own["vulnerabilities"].([]any)[0].(map[string]any)["product_status"].(map[string]any)
+		if len(strs(ownSt["known_affected"])) != 1 || len(strs(ownSt["known_not_affected"])) != 0 {
+			t.Fatalf("the owner's VEX: %v", ownSt)
+		}
+		body := ta.API("GET", base+"/export/vex", rtok, nil).Want(t, 200).Body
 		m := mustValidate(t, csaf, "case VEX", body)
 		doc, _ := m["document"].(map[string]any)
 		if doc["category"] != "csaf_vex" {

@@ -14,6 +14,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -38,7 +39,7 @@ type embargoed struct {
 
 func newEmbargoed(t *testing.T, d *db.DB, pd time.Time) *embargoed {
 	t.Helper()
-	ta := testapp.New(t, d)
+	ta := testapp.NewWith(t, d, allowLoopback)
 	ctx := context.Background()
 	e := &embargoed{ta: ta, pd: pd}
 	e.resp, e.rev = ta.User(authz.RoleResponder), ta.User(authz.RoleResponder)
@@ -292,7 +293,7 @@ func TestEmbargoBreakEndsPublic(t *testing.T) {
 // earliest working moment, one party at a time, not in one burst.
 func TestLeadTimeAndStaggeredNotices(t *testing.T) {
 	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
-		ta := testapp.New(t, d)
+		ta := testapp.NewWith(t, d, allowLoopback)
 		ctx := context.Background()
 		resp := ta.User(authz.RoleResponder)
 		rtok := ta.Token(resp)
@@ -375,3 +376,6 @@ func TestLeadTimeAndStaggeredNotices(t *testing.T) {
 		}
 	})
 }
+
+// allowLoopback lets webhooks reach the test receivers on 127.0.0.1, as --outbound-allow does on premises.
+var allowLoopback = testapp.Options{Config: func(c *config.Config) { c.OutboundAllow = []string{"127.0.0.1"} }}
