@@ -187,6 +187,17 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	return scanUser(s.db.Read().QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email))))
 }
 
+// UserByEmailIn is UserByEmail inside the caller's transaction q (for other domains
+// that refer to users by address, e.g. on-call schedules).
+func UserByEmailIn(ctx context.Context, q db.Querier, email string) (*User, error) {
+	return scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", strings.ToLower(strings.TrimSpace(email))))
+}
+
+// UserIn returns the user with id inside the caller's transaction q.
+func UserIn(ctx context.Context, q db.Querier, id int64) (*User, error) {
+	return scanUser(q.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", id))
+}
+
 // ListUsers returns users ordered by id after the cursor id, at most limit.
 func (s *Service) ListUsers(ctx context.Context, actor authz.Actor, after int64, limit int) ([]*User, error) {
 	if err := authz.Can(actor, authz.ManageUsers, nil); err != nil {

@@ -22,8 +22,10 @@ import (
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/notify"
+	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/plan"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/templates"
@@ -52,6 +54,10 @@ type App struct {
 	Advisories *advisory.Service
 	// Cases coordinates vulnerabilities among many parties under embargo.
 	Cases *cases.Service
+	// People is the roster, on-call duty, recruitment and cohorts; Knowledge the
+	// team's versioned documents, playbooks and training.
+	People    *people.Service
+	Knowledge *knowledge.Service
 
 	keys keyCache
 }
@@ -124,6 +130,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		}
 		return c.PublicID, nil
 	})
+	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
+	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
 	a.registerJobs()
 	return a
 }
