@@ -44,7 +44,7 @@ type Schedule struct {
 	Handoff     Handoff    `json:"handoff"`
 	HandoffTime string     `json:"handoff_time" doc:"Local time of the handoff, HH:MM."`
 	Start       string     `json:"start" doc:"First day of the rotation, YYYY-MM-DD in the schedule's time zone."`
-	Members     []Person   `json:"members"`
+	Members     []Staff   `json:"members"`
 	Overrides   []Override `json:"overrides"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
@@ -56,7 +56,7 @@ type Schedule struct {
 // Override puts someone else on duty for a while (a swap, cover for a holiday).
 type Override struct {
 	ID     int64     `json:"id"`
-	User   Person    `json:"user"`
+	User   Staff    `json:"user"`
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Reason string    `json:"reason,omitempty"`
@@ -64,7 +64,7 @@ type Override struct {
 
 // Shift is someone's time on duty.
 type Shift struct {
-	User     Person    `json:"user"`
+	User     Staff    `json:"user"`
 	Start    time.Time `json:"start"`
 	End      time.Time `json:"end"`
 	Override bool      `json:"override,omitempty"`
@@ -138,7 +138,7 @@ func (s *Service) CreateSchedule(ctx context.Context, actor authz.Actor, in NewS
 				continue
 			}
 			seen[u.ID] = true
-			sc.Members = append(sc.Members, personOf(u))
+			sc.Members = append(sc.Members, staffOf(u))
 		}
 		if err := ee.Err(); err != nil {
 			return err
@@ -209,7 +209,7 @@ func (s *Service) AddOverride(ctx context.Context, actor authz.Actor, scheduleID
 		if err := ee.Err(); err != nil {
 			return err
 		}
-		o = &Override{User: personOf(u), Start: in.Start.UTC().Truncate(time.Microsecond), End: in.End.UTC().Truncate(time.Microsecond), Reason: in.Reason}
+		o = &Override{User: staffOf(u), Start: in.Start.UTC().Truncate(time.Microsecond), End: in.End.UTC().Truncate(time.Microsecond), Reason: in.Reason}
 		if err := q.QueryRow(ctx, `INSERT INTO oncall_overrides (schedule_id, user_id, starts_at, ends_at, reason, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, scheduleID, u.ID, o.Start, o.End, o.Reason, actor.Label(), s.clock.Now()).Scan(&o.ID); err != nil {
 			return err
@@ -268,7 +268,7 @@ func (s *Service) loadSchedule(ctx context.Context, q db.Querier, id int64) (*Sc
 	if err != nil {
 		return nil, err
 	}
-	sc.Members = []Person{}
+	sc.Members = []Staff{}
 	for _, uid := range members {
 		p, err := person(ctx, q, uid)
 		if err != nil {
@@ -355,7 +355,7 @@ func (sc *Schedule) regular(k int) (Shift, bool) {
 		}
 		return Shift{User: sc.Members[slot], Start: s.UTC(), End: e.UTC(), index: k}, true
 	default: // weekly
-		return Shift{User: sc.Members[k%n], Start: sc.localDay(7 * k).UTC(), End: sc.localDay(7*(k+1)).UTC(), index: k}, true
+		return Shift{User: sc.Members[k%n], Start: sc.localDay(7 * k).UTC(), End: sc.localDay(7 * (k + 1)).UTC(), index: k}, true
 	}
 }
 
@@ -434,13 +434,13 @@ func (sc *Schedule) Shifts(from, to time.Time, limit int) []Shift {
 
 // OnDuty is the answer to "who is on duty now".
 type OnDuty struct {
-	User         Person    `json:"user"`
+	User         Staff    `json:"user"`
 	Until        time.Time `json:"until" doc:"When this person hands off (RFC 3339)."`
 	Since        time.Time `json:"since"`
 	Override     bool      `json:"override" doc:"True when an override put them on duty."`
 	ScheduleID   int64     `json:"schedule_id"`
 	ScheduleName string    `json:"schedule_name"`
-	Next         *Person   `json:"next,omitempty" doc:"Who takes over at until."`
+	Next         *Staff   `json:"next,omitempty" doc:"Who takes over at until."`
 }
 
 // Now says who is on intake duty now on schedule id, or on the first schedule (by id)
@@ -524,7 +524,7 @@ func (s *Service) WriteICS(ctx context.Context, actor authz.Actor, id int64, hos
 	return ical.NewEncoder(w).Encode(cal)
 }
 
-func displayName(p Person) string {
+func displayName(p Staff) string {
 	if p.Name != "" {
 		return p.Name
 	}

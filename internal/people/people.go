@@ -104,19 +104,19 @@ func (s *Service) append(ctx context.Context, q db.Querier, actor authz.Actor, a
 	return err
 }
 
-// Person is a user as people lists show them.
-type Person struct {
+// Staff is a team member as schedules list them.
+type Staff struct {
 	ID    int64  `json:"id"`
 	Email string `json:"email"`
 	Name  string `json:"name,omitempty"`
 }
 
-func personOf(u *account.User) Person { return Person{ID: u.ID, Email: u.Email, Name: u.Name} }
+func staffOf(u *account.User) Staff { return Staff{ID: u.ID, Email: u.Email, Name: u.Name} }
 
-func person(ctx context.Context, q db.Querier, id int64) (Person, error) {
+func person(ctx context.Context, q db.Querier, id int64) (Staff, error) {
 	u, err := account.UserIn(ctx, q, id)
 	if err != nil {
-		return Person{}, err
+		return Staff{}, err
 	}
-	return personOf(u), nil
+	return staffOf(u), nil
 }

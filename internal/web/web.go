@@ -54,6 +54,8 @@ type Handlers struct {
 	navs      []NavItem
 	// ReportLimiter limits report submissions per IP (shared with the API).
 	ReportLimiter *ratelimit.Limiter
+	// ApplyLimiter limits applications per IP (shared with the API).
+	ApplyLimiter *ratelimit.Limiter
 }
 
 // NavItem is one entry of the main navigation; later capabilities add theirs.
@@ -77,6 +79,9 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
 		{Label: "Templates", Href: "/admin/templates", Action: authz.ManageSettings},
 		{Label: "Plan", Href: "/plan", Action: authz.ViewProgramme},
+		{Label: "On call", Href: "/oncall", Action: authz.ViewRoster},
+		{Label: "Docs", Href: "/docs", Action: authz.ListDocs},
+		{Label: "Candidates", Href: "/people/candidates", Action: authz.ManageRecruitment},
 		{Label: "Account", Href: "/account"},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -179,6 +184,8 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerIntake(mux)
 	h.registerPlan(mux)
 	h.registerCases(mux)
+	h.registerPeople(mux)
+	h.registerKnowledge(mux)
 }
 
 func staticHandler() http.Handler {
