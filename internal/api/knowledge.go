@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -153,8 +154,8 @@ func (x *API) registerKnowledge() {
 
 	type diffIn struct {
 		ID   string `path:"id"`
-		From int    `query:"from" required:"true" doc:"Version to compare from."`
-		To   int    `query:"to" required:"true" doc:"Version to compare to."`
+		From int    `query:"from" doc:"Version to compare from (required)."`
+		To   int    `query:"to" doc:"Version to compare to (required)."`
 	}
 	type diffOut struct{ Body *knowledge.Diff }
 	huma.Register(h, reg("docs", huma.Operation{OperationID: "diff-doc", Method: http.MethodGet, Path: Prefix + "/docs/{id}/diff",
@@ -242,10 +243,7 @@ func (x *API) registerKnowledge() {
 			if err != nil {
 				return nil, err
 			}
-			fid, err := parseID(in.Feedback, "feedback")
-			if err != nil {
-				return nil, err
-			}
+			fid, _ := strconv.ParseInt(in.Feedback, 10, 64) // 0: not found, after the role check
 			f, err := svc.TriageFeedback(ctx, a, id, fid, in.Body.Status)
 			if err != nil {
 				return nil, Problem(err)

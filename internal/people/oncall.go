@@ -44,7 +44,7 @@ type Schedule struct {
 	Handoff     Handoff    `json:"handoff"`
 	HandoffTime string     `json:"handoff_time" doc:"Local time of the handoff, HH:MM."`
 	Start       string     `json:"start" doc:"First day of the rotation, YYYY-MM-DD in the schedule's time zone."`
-	Members     []Staff   `json:"members"`
+	Members     []Staff    `json:"members"`
 	Overrides   []Override `json:"overrides"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
@@ -56,7 +56,7 @@ type Schedule struct {
 // Override puts someone else on duty for a while (a swap, cover for a holiday).
 type Override struct {
 	ID     int64     `json:"id"`
-	User   Staff    `json:"user"`
+	User   Staff     `json:"user"`
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Reason string    `json:"reason,omitempty"`
@@ -64,7 +64,7 @@ type Override struct {
 
 // Shift is someone's time on duty.
 type Shift struct {
-	User     Staff    `json:"user"`
+	User     Staff     `json:"user"`
 	Start    time.Time `json:"start"`
 	End      time.Time `json:"end"`
 	Override bool      `json:"override,omitempty"`
@@ -434,13 +434,13 @@ func (sc *Schedule) Shifts(from, to time.Time, limit int) []Shift {
 
 // OnDuty is the answer to "who is on duty now".
 type OnDuty struct {
-	User         Staff    `json:"user"`
+	User         Staff     `json:"user"`
 	Until        time.Time `json:"until" doc:"When this person hands off (RFC 3339)."`
 	Since        time.Time `json:"since"`
 	Override     bool      `json:"override" doc:"True when an override put them on duty."`
 	ScheduleID   int64     `json:"schedule_id"`
 	ScheduleName string    `json:"schedule_name"`
-	Next         *Staff   `json:"next,omitempty" doc:"Who takes over at until."`
+	Next         *Staff    `json:"next,omitempty" doc:"Who takes over at until."`
 }
 
 // Now says who is on intake duty now on schedule id, or on the first schedule (by id)

@@ -568,13 +568,13 @@ func (s *Service) candidateByToken(ctx context.Context, q db.Querier, token stri
 // AcceptAgreements records that the candidate with the private token accepts the
 // current version of each agreement in kinds (e-acceptance with timestamp).
 func (s *Service) AcceptAgreements(ctx context.Context, token string, kinds []string) error {
-	if len(kinds) == 0 {
-		return validate.Field("accept", "tick each agreement you accept")
-	}
 	return s.db.InTx(ctx, func(q db.Querier) error {
 		c, err := s.candidateByToken(ctx, q, token)
 		if err != nil {
 			return err
+		}
+		if len(kinds) == 0 {
+			return validate.Field("accept", "tick each agreement you accept")
 		}
 		cur, err := s.currentAgreements(ctx, q)
 		if err != nil {
