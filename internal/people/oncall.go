@@ -530,3 +530,6 @@ func displayName(p Staff) string {
 	}
 	return p.Email
 }
+
+// Prepare readies a schedule built by hand (tests, previews) for OnDutyAt and Shifts.
+func Prepare(sc *Schedule) error { return sc.prepare() }
