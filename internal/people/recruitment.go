@@ -298,12 +298,6 @@ func (s *Service) MoveCandidate(ctx context.Context, actor authz.Actor, id int64
 	if !slices.Contains(Pipeline, m.To) && m.To != StageRejected && m.To != StageWithdrawn {
 		e.Add("to", "%q is not a stage (%s, rejected, withdrawn)", m.To, joinStages(Pipeline))
 	}
-	if m.To == StageRejected && m.Reason == "" {
-		e.Add("reason", "say why the candidate is rejected (the reason is kept with the candidate)")
-	}
-	if m.To == StageSelected && m.CohortID <= 0 {
-		e.Add("cohort_id", "choose the cohort the candidate is selected into")
-	}
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
@@ -320,6 +314,17 @@ func (s *Service) MoveCandidate(ctx context.Context, actor authz.Actor, id int64
 				return &RuleError{Code: "candidate.stage", Msg: fmt.Sprintf("the candidate is %s: the pipeline has ended for them", c.Stage)}
 			}
 			return &RuleError{Code: "candidate.stage", Msg: fmt.Sprintf("a candidate who is %s cannot move to %s; allowed next stages: %s", c.Stage, m.To, joinStages(allowed))}
+		}
+		// The order is checked first, then what the move needs.
+		var ee validate.Errors
+		if m.To == StageRejected && m.Reason == "" {
+			ee.Add("reason", "say why the candidate is rejected (the reason is kept with the candidate)")
+		}
+		if m.To == StageSelected && m.CohortID <= 0 {
+			ee.Add("cohort_id", "choose the cohort the candidate is selected into")
+		}
+		if err := ee.Err(); err != nil {
+			return err
 		}
 		if err := s.evidence(ctx, q, c, m); err != nil {
 			return err
