@@ -102,7 +102,7 @@ func TestCandidatePipeline(t *testing.T) {
 		b.Post("/apply/agreements/"+token, map[string][]string{"accept": {"confidentiality", "code_of_conduct"}}).Want(t, 303)
 		move("agreements_signed", nil).Want(t, 200)
 		// The link stops working once the candidate is past vetting.
-		ta.Browser().Get("/apply/agreements/" + token).Want(t, 404)
+		ta.Browser().Get("/apply/agreements/"+token).Want(t, 404)
 		ta.Browser().Get("/apply/agreements/not-a-token-at-all-really").Want(t, 404)
 
 		// Selected needs a cohort that exists.

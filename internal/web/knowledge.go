@@ -80,7 +80,7 @@ func (h *Handlers) docCreate(w http.ResponseWriter, r *http.Request) error {
 type docPage struct {
 	BasePage
 	Doc      *knowledge.Doc
-	Current  int
+	Latest   int
 	Versions []knowledge.Version
 	Diff     *knowledge.Diff
 	Feedback []knowledge.Feedback
@@ -110,7 +110,7 @@ func (h *Handlers) docPageData(r *http.Request, version int) (docPage, error) {
 			return docPage{}, err
 		}
 	}
-	p := docPage{BasePage: h.base(r, cur.Title), Doc: d, Current: cur.Version, Kinds: knowledge.Kinds, Version: cur.Version,
+	p := docPage{BasePage: h.base(r, cur.Title), Doc: d, Latest: cur.Version, Kinds: knowledge.Kinds, Version: cur.Version,
 		Form:    knowledge.DocInput{Title: cur.Title, Kind: cur.Kind, Body: cur.Body, ReviewDue: cur.ReviewDue},
 		CanEdit: authz.Can(a, authz.EditDoc, authz.Doc{Kind: cur.Kind}) == nil}
 	if p.Versions, err = h.app.Knowledge.Versions(r.Context(), a, id); err != nil {
@@ -163,10 +163,10 @@ func (h *Handlers) docUpdate(w http.ResponseWriter, r *http.Request) error {
 		p.Form, p.Errors, p.Version = in, fe, base
 		status := http.StatusUnprocessableEntity
 		if !isField {
-			status, p.Version = http.StatusConflict, p.Current
-			p.Conflict = fmt.Sprintf("Someone saved version %d while you edited version %d. Your text is kept below; compare and save again.", p.Current, base)
-			if base >= 1 && base < p.Current {
-				p.Diff, _ = h.app.Knowledge.Diff(r.Context(), reqctx.Actor(r.Context()), p.Doc.ID, base, p.Current)
+			status, p.Version = http.StatusConflict, p.Latest
+			p.Conflict = fmt.Sprintf("Someone saved version %d while you edited version %d. Your text is kept below; compare and save again.", p.Latest, base)
+			if base >= 1 && base < p.Latest {
+				p.Diff, _ = h.app.Knowledge.Diff(r.Context(), reqctx.Actor(r.Context()), p.Doc.ID, base, p.Latest)
 			}
 		}
 		return h.render(w, r, status, "doc", p)
