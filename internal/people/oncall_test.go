@@ -269,3 +269,24 @@ func TestScheduleValidation(t *testing.T) {
 		ta.API("POST", "/api/v1/oncall/schedules", tok, map[string]any{"name": "x", "time_zone": "UTC", "handoff": "monthly", "start": "2026-03-02", "members": []string{r.Email}}).Want(t, 422)
 	})
 }
+
+// The triage queue shows who is on intake duty now.
+func TestQueueShowsOnCall(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		r := ta.User(authz.RoleResponder)
+		b := ta.Browser()
+		b.SignIn(r)
+		if body := string(b.Get("/reports").Want(t, 200).Body); !strings.Contains(body, "Nobody is on intake duty now") {
+			t.Error("the queue does not say nobody is on duty")
+		}
+		if _, err := ta.App.People.CreateSchedule(context.Background(), authz.System("test"), people.NewSchedule{Name: "duty", TimeZone: "UTC",
+			Handoff: people.HandoffDaily, Start: "2026-03-01", Members: []string{r.Email}}); err != nil {
+			t.Fatal(err)
+		}
+		body := string(b.Get("/reports").Want(t, 200).Body)
+		if !strings.Contains(body, "On intake duty: <strong>"+r.Name+"</strong> until 2026-03-03 00:00 UTC") {
+			t.Errorf("the queue does not show who is on duty: %.2000s", body)
+		}
+	})
+}
