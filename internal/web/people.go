@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,6 +144,8 @@ type candidatePage struct {
 	Move      people.Move
 	Note      people.NewNote
 	Conflict  string
+	// InPipeline is false for rejected and withdrawn candidates (no stage is "done").
+	InPipeline bool
 }
 
 func (h *Handlers) candidatePageData(r *http.Request) (candidatePage, error) {
@@ -162,7 +165,8 @@ func (h *Handlers) candidatePageData(r *http.Request) (candidatePage, error) {
 	if err != nil {
 		return candidatePage{}, err
 	}
-	return candidatePage{BasePage: h.base(r, c.Name), C: c, Pipeline: people.Pipeline, Cohorts: cohorts, NoteKinds: people.NoteKinds}, nil
+	return candidatePage{BasePage: h.base(r, c.Name), C: c, Pipeline: people.Pipeline, Cohorts: cohorts, NoteKinds: people.NoteKinds,
+		InPipeline: slices.Contains(people.Pipeline, c.Stage)}, nil
 }
 
 func (h *Handlers) candidatePage(w http.ResponseWriter, r *http.Request) error {
