@@ -314,6 +314,82 @@ func (x *API) registerKnowledge() {
 			out.Body.Items = ts
 			return out, nil
 		})
+
+	// Training.
+	type coursesOut struct {
+		Body struct {
+			Items []knowledge.Course `json:"items"`
+		}
+	}
+	huma.Register(h, reg("training", huma.Operation{OperationID: "list-courses", Method: http.MethodGet, Path: Prefix + "/courses", Summary: "Courses (staff)"}),
+		func(ctx context.Context, _ *struct{}) (*coursesOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			cs, err := svc.Courses(ctx, a)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			out := &coursesOut{}
+			out.Body.Items = cs
+			return out, nil
+		})
+	type courseIn struct{ Body knowledge.NewCourse }
+	type courseOut struct{ Body *knowledge.Course }
+	huma.Register(h, reg("training", huma.Operation{OperationID: "create-course", Method: http.MethodPost, Path: Prefix + "/courses",
+		Summary: "Add a course (programme manager, admins)", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *courseIn) (*courseOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.CreateCourse(ctx, a, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &courseOut{Body: c}, nil
+		})
+	type completeIn struct {
+		ID   string `path:"id" doc:"The course's id."`
+		Body knowledge.CompletionInput
+	}
+	type completeOut struct{ Body *knowledge.Completion }
+	huma.Register(h, reg("training", huma.Operation{OperationID: "complete-course", Method: http.MethodPost, Path: Prefix + "/courses/{id}/completions",
+		Summary: "Record a completed course (yourself; anyone for the programme manager and admins)", DefaultStatus: http.StatusCreated}),
+		func(ctx context.Context, in *completeIn) (*completeOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := parseID(in.ID, "id")
+			if err != nil {
+				return nil, err
+			}
+			c, err := svc.Complete(ctx, a, id, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &completeOut{Body: c}, nil
+		})
+	type readinessIn struct {
+		UserID int64  `query:"user_id" doc:"Default: yourself."`
+		Role   string `query:"role" default:"responder" doc:"responder, security-buddy, coordinator or programme-manager"`
+	}
+	type readinessOut struct{ Body *knowledge.Readiness }
+	huma.Register(h, reg("training", huma.Operation{OperationID: "training-readiness", Method: http.MethodGet, Path: Prefix + "/training/readiness",
+		Summary: "Which courses someone is missing for a role"}),
+		func(ctx context.Context, in *readinessIn) (*readinessOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r, err := svc.Readiness(ctx, a, in.UserID, in.Role)
+			if err != nil {
+				return nil, queryProblem(Problem(err))
+			}
+			return &readinessOut{Body: r}, nil
+		})
 }
 
 // queryProblem rewrites a 422 about body fields into one about query parameters.

@@ -310,4 +310,53 @@ func (x *API) registerPeople() {
 			}
 			return &nowOut{Body: d}, nil
 		})
+
+	// The roster.
+	type rosterIn struct {
+		Status    string `query:"status" enum:"active,on_leave,alumni," doc:"Only profiles with this status."`
+		Skill     string `query:"skill" doc:"Only profiles listing this skill."`
+		Ecosystem string `query:"ecosystem" doc:"Only profiles listing this ecosystem."`
+	}
+	type rosterOut struct {
+		Body struct {
+			Items []*people.Profile `json:"items"`
+		}
+	}
+	huma.Register(h, reg("people", huma.Operation{OperationID: "roster", Method: http.MethodGet, Path: Prefix + "/roster",
+		Summary: "The team's responder profiles (staff)"}),
+		func(ctx context.Context, in *rosterIn) (*rosterOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ps, err := svc.Roster(ctx, a, people.RosterQuery{Status: in.Status, Skill: in.Skill, Ecosystem: in.Ecosystem})
+			if err != nil {
+				return nil, Problem(err)
+			}
+			out := &rosterOut{}
+			out.Body.Items = ps
+			return out, nil
+		})
+	type profileIn struct {
+		ID   string `path:"id" doc:"The user's id."`
+		Body people.ProfileInput
+	}
+	type profileOut struct{ Body *people.Profile }
+	huma.Register(h, reg("people", huma.Operation{OperationID: "set-profile", Method: http.MethodPut, Path: Prefix + "/roster/{id}",
+		Summary: "Replace a responder profile (yourself; anyone for the programme manager and admins)"}),
+		func(ctx context.Context, in *profileIn) (*profileOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := parseID(in.ID, "id")
+			if err != nil {
+				return nil, err
+			}
+			p, err := svc.SetProfile(ctx, a, id, in.Body)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			return &profileOut{Body: p}, nil
+		})
 }

@@ -270,7 +270,7 @@ func (s *Service) loadSchedule(ctx context.Context, q db.Querier, id int64) (*Sc
 	}
 	sc.Members = []Staff{}
 	for _, uid := range members {
-		p, err := person(ctx, q, uid)
+		p, err := staff(ctx, q, uid)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +300,7 @@ func (s *Service) loadSchedule(ctx context.Context, q db.Querier, id int64) (*Sc
 	}
 	sc.Overrides = []Override{}
 	for _, r := range ors {
-		if r.o.User, err = person(ctx, q, r.uid); err != nil {
+		if r.o.User, err = staff(ctx, q, r.uid); err != nil {
 			return nil, err
 		}
 		sc.Overrides = append(sc.Overrides, r.o)

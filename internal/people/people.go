@@ -113,7 +113,7 @@ type Staff struct {
 
 func staffOf(u *account.User) Staff { return Staff{ID: u.ID, Email: u.Email, Name: u.Name} }
 
-func person(ctx context.Context, q db.Querier, id int64) (Staff, error) {
+func staff(ctx context.Context, q db.Querier, id int64) (Staff, error) {
 	u, err := account.UserIn(ctx, q, id)
 	if err != nil {
 		return Staff{}, err

@@ -163,6 +163,12 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/cases/{id}/playbooks":            {401, 422, 422, 422, 422},
 	"GET /api/v1/cases/{id}/playbooks":             {401, 404, 404, 404, 404},
 	"GET /api/v1/cases/{id}/tasks":                 {401, 404, 404, 404, 404},
+	"GET /api/v1/roster":                           {401, 403, 200, 200, 200},
+	"PUT /api/v1/roster/{id}":                      {401, 403, 403, 404, 404},
+	"GET /api/v1/courses":                          {401, 403, 200, 200, 200},
+	"POST /api/v1/courses":                         {401, 403, 403, 201, 201},
+	"POST /api/v1/courses/{id}/completions":        {401, 403, 404, 404, 404},
+	"GET /api/v1/training/readiness":               {401, 403, 200, 200, 200},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -220,6 +226,9 @@ var apiBodies = map[string]string{
 	"POST /api/v1/docs/{id}/feedback":              `{"body": "unclear %d"}`,
 	"PATCH /api/v1/docs/{id}/feedback/{feedback}":  `{"status": "done"}`,
 	"POST /api/v1/cases/{id}/playbooks":            `{"doc_id": 999999}`,
+	"PUT /api/v1/roster/{id}":                      `{"time_zone": "UTC", "status": "active"}`,
+	"POST /api/v1/courses":                         `{"title": "Course %d", "kind": "internal", "hours": 1}`,
+	"POST /api/v1/courses/{id}/completions":        `{"completed_on": "2026-01-01"}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
