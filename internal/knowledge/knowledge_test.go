@@ -244,3 +244,29 @@ func TestDocEditConflictPage(t *testing.T) {
 		}
 	})
 }
+
+// The case page shows which playbook version a case uses, and applies one by form.
+func TestCasePagePlaybook(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		u := ta.User(authz.RoleResponder)
+		tok := ta.Token(u)
+		var doc knowledge.Doc
+		ta.API("POST", "/api/v1/docs", tok, map[string]any{"title": "Embargo playbook", "kind": "playbook", "body": "- [ ] Agree the date\n"}).Want(t, 201).JSON(t, &doc)
+		var c struct {
+			ID string `json:"id"`
+		}
+		ta.API("POST", "/api/v1/cases", tok, map[string]any{"title": "Direct case"}).Want(t, 201).JSON(t, &c)
+		b := ta.Browser()
+		b.SignIn(u)
+		page := string(b.Get("/cases/" + c.ID).Want(t, 200).Body)
+		if !strings.Contains(page, `action="/cases/`+c.ID+`/playbooks"`) {
+			t.Fatal("the case page has no form to apply a playbook")
+		}
+		b.Post("/cases/"+c.ID+"/playbooks", map[string][]string{"csrf": {b.CSRF()}, "doc_id": {fmt.Sprint(doc.ID)}}).Want(t, 303)
+		page = string(b.Get("/cases/" + c.ID).Want(t, 200).Body)
+		if !strings.Contains(page, "Embargo playbook v1") || !strings.Contains(page, "Agree the date") {
+			t.Error("the case page does not show the playbook version and its task")
+		}
+	})
+}
