@@ -131,6 +131,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		return c.PublicID, nil
 	})
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
+	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
 	a.registerJobs()
 	return a

@@ -456,7 +456,19 @@ func (s *Service) Now(ctx context.Context, actor authz.Actor, id int64) (*OnDuty
 }
 
 func (s *Service) now(ctx context.Context, id int64) (*OnDuty, error) {
-	q := s.db.Read()
+	return s.dutyIn(ctx, s.db.Read(), id)
+}
+
+// onDuty is who is on duty now on any schedule, inside q; nil when nobody is.
+func (s *Service) onDuty(ctx context.Context, q db.Querier) (*OnDuty, error) {
+	d, err := s.dutyIn(ctx, q, 0)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	return d, err
+}
+
+func (s *Service) dutyIn(ctx context.Context, q db.Querier, id int64) (*OnDuty, error) {
 	ids := []int64{id}
 	if id == 0 {
 		var err error

@@ -14,6 +14,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/testapp"
 )
@@ -287,6 +288,57 @@ func TestQueueShowsOnCall(t *testing.T) {
 		body := string(b.Get("/reports").Want(t, 200).Body)
 		if !strings.Contains(body, "On intake duty: <strong>"+r.Name+"</strong> until 2026-03-03 00:00 UTC") {
 			t.Errorf("the queue does not show who is on duty: %.2000s", body)
+		}
+	})
+}
+
+// New reports notify whoever is on duty, once each, through the outbox; reports from
+// before the notifier first ran are not announced.
+func TestNewReportsNotifyOnCall(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		ctx := context.Background()
+		r := ta.User(authz.RoleResponder)
+		submit := func(s string) {
+			if _, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: s}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mails := func() int {
+			var n int
+			if err := d.Read().QueryRow(ctx, "SELECT COUNT(*) FROM outbox WHERE recipient = ? AND purpose = 'oncall.report'", r.Email).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		submit("old report")
+		if err := ta.App.People.NotifyOnCall(ctx); err != nil { // starts at the end of the log
+			t.Fatal(err)
+		}
+		submit("before anyone is on duty")
+		if err := ta.App.People.NotifyOnCall(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.App.People.CreateSchedule(ctx, authz.System("test"), people.NewSchedule{Name: "duty", TimeZone: "UTC",
+			Handoff: people.HandoffWeekly, Start: "2026-03-01", Members: []string{r.Email}}); err != nil {
+			t.Fatal(err)
+		}
+		submit("secret summary one")
+		submit("secret summary two")
+		for range 2 { // running twice announces nothing twice
+			if err := ta.App.People.NotifyOnCall(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := mails(); n != 2 {
+			t.Fatalf("%d on-call mails, want 2 (one per new report)", n)
+		}
+		var body string
+		if err := d.Read().QueryRow(ctx, "SELECT body FROM outbox WHERE purpose = 'oncall.report' ORDER BY id LIMIT 1").Scan(&body); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(body, "secret summary") || !strings.Contains(body, "/reports/") {
+			t.Errorf("the mail should link to the report without its content: %s", body)
 		}
 	})
 }

@@ -49,6 +49,12 @@ CREATE TABLE oncall_overrides (
 );
 CREATE INDEX oncall_overrides_schedule ON oncall_overrides (schedule_id, ends_at);
 
+-- How far the on-call notifier has read the event log (one row per reader).
+CREATE TABLE people_cursors (
+    name                TEXT PRIMARY KEY,
+    seq                 INTEGER NOT NULL
+);
+
 CREATE TABLE cohorts (
     id                  INTEGER PRIMARY KEY,
     name                TEXT NOT NULL UNIQUE,
@@ -176,6 +182,7 @@ DROP TABLE agreements;
 DROP TABLE candidate_notes;
 DROP TABLE candidates;
 DROP TABLE cohorts;
+DROP TABLE people_cursors;
 DROP TABLE oncall_overrides;
 DROP TABLE oncall_members;
 DROP TABLE oncall_schedules;
