@@ -259,12 +259,12 @@ func TestCasePagePlaybook(t *testing.T) {
 		ta.API("POST", "/api/v1/cases", tok, map[string]any{"title": "Direct case"}).Want(t, 201).JSON(t, &c)
 		b := ta.Browser()
 		b.SignIn(u)
-		page := string(b.Get("/cases/" + c.ID).Want(t, 200).Body)
+		page := string(b.Get("/cases/"+c.ID).Want(t, 200).Body)
 		if !strings.Contains(page, `action="/cases/`+c.ID+`/playbooks"`) {
 			t.Fatal("the case page has no form to apply a playbook")
 		}
 		b.Post("/cases/"+c.ID+"/playbooks", map[string][]string{"csrf": {b.CSRF()}, "doc_id": {fmt.Sprint(doc.ID)}}).Want(t, 303)
-		page = string(b.Get("/cases/" + c.ID).Want(t, 200).Body)
+		page = string(b.Get("/cases/"+c.ID).Want(t, 200).Body)
 		if !strings.Contains(page, "Embargo playbook v1") || !strings.Contains(page, "Agree the date") {
 			t.Error("the case page does not show the playbook version and its task")
 		}
