@@ -256,10 +256,10 @@ func (s *Service) Tasks(ctx context.Context, actor authz.Actor, ref string) ([]*
 	return ts, err
 }
 
-// CaseIDIn resolves ref to the case's internal id for an actor who may read it,
-// inside q (for other domains' tables that refer to cases).
-func (s *Service) CaseIDIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string) (int64, error) {
-	a, err := s.open(ctx, q, actor, ref, authz.ReadCase)
+// CaseIDIn resolves ref to the case's internal id for an actor who may do action on
+// it, inside q (for other domains' tables that refer to cases).
+func (s *Service) CaseIDIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, action authz.Action) (int64, error) {
+	a, err := s.open(ctx, q, actor, ref, action)
 	if err != nil {
 		return 0, err
 	}

@@ -65,7 +65,7 @@ var ErrStale = errors.New("the document changed since you read it: fetch it agai
 // Cases is what knowledge needs of the cases domain.
 type Cases interface {
 	AddTasksIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, titles []string, source string) (int64, []*cases.CaseTask, error)
-	CaseIDIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string) (int64, error)
+	CaseIDIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, action authz.Action) (int64, error)
 }
 
 // Service is the knowledge domain.
@@ -429,6 +429,10 @@ type ApplyInput struct {
 func (s *Service) ApplyPlaybook(ctx context.Context, actor authz.Actor, ref string, in ApplyInput) (*Applied, error) {
 	var ap *Applied
 	err := s.db.InTx(ctx, func(q db.Querier) error {
+		// The case first: who may not coordinate it learns nothing about documents.
+		if _, err := s.cases.CaseIDIn(ctx, q, actor, ref, authz.CoordinateCase); err != nil {
+			return err
+		}
 		d, err := s.load(ctx, q, in.DocID, in.Version)
 		if errors.Is(err, db.ErrNotFound) || err == nil && authz.Can(actor, authz.ReadDoc, authz.Doc{Kind: d.Kind}) != nil {
 			if in.Version != 0 && err != nil {
@@ -469,7 +473,7 @@ func (s *Service) ApplyPlaybook(ctx context.Context, actor authz.Actor, ref stri
 // AppliedPlaybooks lists the playbooks applied to case ref (those who may read it).
 func (s *Service) AppliedPlaybooks(ctx context.Context, actor authz.Actor, ref string) ([]Applied, error) {
 	q := s.db.Read()
-	caseID, err := s.cases.CaseIDIn(ctx, q, actor, ref)
+	caseID, err := s.cases.CaseIDIn(ctx, q, actor, ref, authz.ReadCase)
 	if err != nil {
 		return nil, err
 	}

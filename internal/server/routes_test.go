@@ -160,7 +160,7 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/docs/{id}/feedback":              {401, 404, 404, 404, 404},
 	"GET /api/v1/docs/{id}/feedback":               {401, 404, 404, 404, 404},
 	"PATCH /api/v1/docs/{id}/feedback/{feedback}":  {401, 403, 403, 404, 404},
-	"POST /api/v1/cases/{id}/playbooks":            {401, 422, 422, 422, 422},
+	"POST /api/v1/cases/{id}/playbooks":            {401, 404, 404, 404, 404},
 	"GET /api/v1/cases/{id}/playbooks":             {401, 404, 404, 404, 404},
 	"GET /api/v1/cases/{id}/tasks":                 {401, 404, 404, 404, 404},
 	"GET /api/v1/roster":                           {401, 403, 200, 200, 200},
@@ -367,7 +367,7 @@ var htmlMatrix = map[string]statuses{
 	"GET /docs/{id}":                     {303, 404, 404, 404, 404},
 	"POST /docs/{id}":                    {303, 404, 404, 404, 404},
 	"POST /docs/{id}/feedback":           {303, 404, 404, 404, 404},
-	"POST /cases/{id}/playbooks":         {303, 422, 422, 422, 422},
+	"POST /cases/{id}/playbooks":         {303, 404, 404, 404, 404},
 }
 
 // htmlForms are the fields sent with each POST.
