@@ -95,6 +95,9 @@ func TestCandidatePipeline(t *testing.T) {
 		if page.StatusCode != 200 || !strings.Contains(string(page.Body), "Keep embargoes.") {
 			t.Fatalf("agreements page: %d %.300s", page.StatusCode, page.Body)
 		}
+		if res := b.Post("/apply/agreements/"+token, map[string][]string{}).Want(t, 422); !strings.Contains(string(res.Body), "tick each agreement") {
+			t.Error("accepting nothing does not say what to do")
+		}
 		b.Post("/apply/agreements/"+token, map[string][]string{"accept": {"code_of_conduct"}}).Want(t, 303)
 		if p := move("agreements_signed", nil).Want(t, 409).Problem(t); strings.Contains(p.Detail, "code_of_conduct") || !strings.Contains(p.Detail, "confidentiality") {
 			t.Errorf("after accepting one: %q", p.Detail)

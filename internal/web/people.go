@@ -108,7 +108,20 @@ func (h *Handlers) agreementsPost(w http.ResponseWriter, r *http.Request) error 
 		return validate.Field("accept", "the form could not be read")
 	}
 	if err := h.app.People.AcceptAgreements(r.Context(), token, r.PostForm["accept"]); err != nil {
-		return err
+		fe, ok := validate.As(err)
+		if !ok {
+			return err
+		}
+		name, cur, acc, lerr := h.app.People.AgreementsForToken(r.Context(), token)
+		if lerr != nil {
+			return lerr
+		}
+		p := agreementsPage{BasePage: h.base(r, "Agreements"), Name: name, Agreements: cur, Accepted: map[string]bool{}}
+		for _, a := range acc {
+			p.Accepted[a.Kind] = true
+		}
+		p.Errors = fe
+		return h.render(w, r, http.StatusUnprocessableEntity, "apply_agreements", p)
 	}
 	http.Redirect(w, r, "/apply/agreements/"+url.PathEscape(token)+"?flash=Thank+you.+Your+acceptance+is+recorded.", http.StatusSeeOther)
 	return nil
