@@ -37,6 +37,8 @@ type API struct {
 	huma huma.API
 	// ReportLimiter limits report submissions per IP (the web form shares it).
 	ReportLimiter *ratelimit.Limiter
+	// ApplyLimiter limits applications per IP (the /apply form shares it).
+	ApplyLimiter *ratelimit.Limiter
 }
 
 // New registers every API route on mux and returns the API (its OpenAPI document is
@@ -62,6 +64,8 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerPlan()
 	x.registerCases()
 	x.registerEngagements()
+	x.registerPeople()
+	x.registerKnowledge()
 	return x
 }
 

@@ -24,9 +24,11 @@ import (
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/mail"
 	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/notify"
+	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/plan"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/settings"
@@ -63,6 +65,10 @@ type App struct {
 	Cases *cases.Service
 	// Engagements is the security-buddy programme and outreach.
 	Engagements *engagements.Service
+	// People is the roster, on-call duty, recruitment and cohorts; Knowledge the
+	// team's versioned documents, playbooks and training.
+	People    *people.Service
+	Knowledge *knowledge.Service
 
 	keys keyCache
 }
@@ -164,6 +170,9 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
 	a.Engagements = engagements.New(engagements.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates, Log: a.Log},
 		engagements.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the engagements.* jobs
+	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
+	a.People.RegisterJobs(a.Jobs) // the on-call notifier
+	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
 	a.registerJobs()
 	return a
 }

@@ -237,12 +237,18 @@ func Can(actor Actor, action Action, obj any) error {
 	case *Advisory:
 		return canAdvisory(actor, action, *o)
 	}
+	if handled, err := canPeople(actor, action, obj); handled {
+		return err
+	}
 	return fmt.Errorf("authz: no rule for %T", obj)
 }
 
 func canGlobal(a Actor, action Action) error {
 	if a.IsAnonymous() {
 		return ErrUnauthenticated
+	}
+	if handled, err := canPeopleGlobal(a, action); handled {
+		return err
 	}
 	allowed := map[Action][]Role{
 		ViewDashboard:  {RoleAdmin, RolePgM, RoleResponder},
@@ -393,6 +399,9 @@ func Scope(a Actor, kind Kind) db.Filter {
 	}
 	if f, ok := scopeEngagements(a, kind); ok {
 		return f
+	}
+	if kind == KindCandidate || kind == KindDoc {
+		return scopePeople(a, kind)
 	}
 	if a.IsAnonymous() {
 		if kind == KindAdvisory {

@@ -71,6 +71,9 @@ var apiRows = map[string]row{
 	"POST /api/v1/cases/{id}/tasks":                         {401, 404, 403, 403, 403, 201, 201, 404},
 	"PATCH /api/v1/cases/{id}/tasks/{task}":                 {401, 404, 403, 403, 403, 200, 200, 404},
 	"GET /api/v1/cases/{id}/timeline":                       {401, 404, 403, 200, 200, 200, 200, 404},
+	"GET /api/v1/cases/{id}/tasks":                          {401, 404, 403, 200, 200, 200, 200, 404},
+	"GET /api/v1/cases/{id}/playbooks":                      {401, 404, 403, 200, 200, 200, 200, 404},
+	"POST /api/v1/cases/{id}/playbooks":                     {401, 404, 403, 403, 403, 422, 422, 404}, // internal/knowledge: no such playbook here
 	"GET /api/v1/cases/{id}/deliveries":                     {401, 404, 403, 403, 403, 200, 200, 404},
 	"GET /api/v1/cases/{id}/export/{format}":                {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 403, 403, 201, 403},
@@ -237,6 +240,8 @@ func apiBody(route string, c cell, w who, n int) any {
 		return map[string]any{"title": "Check the backport"}
 	case "PATCH /api/v1/cases/{id}/tasks/{task}":
 		return map[string]any{"done": true}
+	case "POST /api/v1/cases/{id}/playbooks":
+		return map[string]any{"doc_id": 999999}
 	case "POST /api/v1/webhooks":
 		return map[string]any{"organisation": "Example Org", "url": "https://hooks.example.org/sirt"}
 	}

@@ -226,3 +226,53 @@ func (s *Service) Deliveries(ctx context.Context, actor authz.Actor, ref string)
 	}
 	return out, err
 }
+
+// AddTasksIn adds tasks to case ref inside the caller's transaction q (the
+// knowledge package applies a playbook's checklist this way). The actor must be
+// allowed to coordinate the case; source says where the tasks came from (e.g.
+// "playbook 3 v2") and is recorded with each task's event. It returns the case's
+// internal id and the new tasks.
+func (s *Service) AddTasksIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, titles []string, source string) (int64, []*CaseTask, error) {
+	a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+	if err != nil {
+		return 0, nil, err
+	}
+	now := s.clock.Now()
+	var out []*CaseTask
+	for _, title := range titles {
+		t := &CaseTask{Title: title, CreatedAt: now, UpdatedAt: now}
+		if err := q.QueryRow(ctx, "INSERT INTO case_tasks (case_id, title, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+			a.c.ID, t.Title, now, now).Scan(&t.ID); err != nil {
+			return 0, nil, fmt.Errorf("cases: add task: %w", err)
+		}
+		if err := s.appendEvent(ctx, q, actor, a.c, "case.task.added", nil, map[string]any{"task_id": t.ID, "title": t.Title, "source": source}); err != nil {
+			return 0, nil, err
+		}
+		out = append(out, t)
+	}
+	return a.c.ID, out, nil
+}
+
+// Tasks lists a case's tasks (those who may read the case).
+func (s *Service) Tasks(ctx context.Context, actor authz.Actor, ref string) ([]*CaseTask, error) {
+	q := s.db.Read()
+	a, err := s.open(ctx, q, actor, ref, authz.ReadCase)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.tasks(ctx, q, a.c.ID)
+	if ts == nil {
+		ts = []*CaseTask{}
+	}
+	return ts, err
+}
+
+// CaseIDIn resolves ref to the case's internal id for an actor who may do action on
+// it, inside q (for other domains' tables that refer to cases).
+func (s *Service) CaseIDIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, action authz.Action) (int64, error) {
+	a, err := s.open(ctx, q, actor, ref, action)
+	if err != nil {
+		return 0, err
+	}
+	return a.c.ID, nil
+}

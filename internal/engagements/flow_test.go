@@ -103,7 +103,7 @@ func TestScheduleRemindersOverdue(t *testing.T) {
 		if e.Start != "2026-03-02" || e.End != "2026-09-02" || e.Status != engagements.Active {
 			t.Fatalf("active: %+v", e)
 		}
-		var sc engagements.Schedule
+		var sc engagements.SpotCheckSchedule
 		f.call(t, "GET", path+"/schedule", f.tOther, nil, 200).JSON(t, &sc)
 		if len(sc.SpotChecks) != 13 || sc.SpotChecks[0].Due != "2026-03-16" || sc.SpotChecks[12].Due != "2026-08-31" {
 			t.Fatalf("schedule: %+v", sc.SpotChecks)

@@ -164,8 +164,8 @@ type SpotCheck struct {
 	Overdue bool    `json:"overdue"`
 }
 
-// Schedule is an engagement's spot-check plan.
-type Schedule struct {
+// SpotCheckSchedule is an engagement's spot-check plan.
+type SpotCheckSchedule struct {
 	EngagementID int64       `json:"engagement_id"`
 	Start        string      `json:"start"`
 	End          string      `json:"end"`

@@ -563,7 +563,7 @@ func (s *Service) laySchedule(ctx context.Context, q db.Querier, eng *Engagement
 }
 
 // Schedule returns the spot-check schedule with each check's state.
-func (s *Service) Schedule(ctx context.Context, actor authz.Actor, id int64) (*Schedule, error) {
+func (s *Service) Schedule(ctx context.Context, actor authz.Actor, id int64) (*SpotCheckSchedule, error) {
 	q := s.DB.Read()
 	e, err := s.load(ctx, q, actor, authz.ReadEngagement, id)
 	if err != nil {
@@ -573,7 +573,7 @@ func (s *Service) Schedule(ctx context.Context, actor authz.Actor, id int64) (*S
 	if err != nil {
 		return nil, err
 	}
-	sc := &Schedule{EngagementID: id, Start: e.Start, End: e.End, EveryDays: e.CheckEveryDays, SpotChecks: []SpotCheck{}, Extra: []SpotCheck{}}
+	sc := &SpotCheckSchedule{EngagementID: id, Start: e.Start, End: e.End, EveryDays: e.CheckEveryDays, SpotChecks: []SpotCheck{}, Extra: []SpotCheck{}}
 	for _, c := range checks {
 		if c.Due == "" {
 			sc.Extra = append(sc.Extra, c)

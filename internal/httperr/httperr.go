@@ -73,3 +73,10 @@ func Map(err error) Problem {
 	}
 	return Problem{Status: http.StatusInternalServerError}
 }
+
+// IsRule says whether err breaks a state rule (a 409), for forms that show it next to
+// the user's input instead of on an error page.
+func IsRule(err error) bool {
+	var r Rule
+	return errors.As(err, &r)
+}

@@ -169,6 +169,44 @@ var apiMatrix = map[string]statuses{
 	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
 	// One vulnerability's export (issue 11).
 	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 403, 422, 404, 422},
+
+	// People and knowledge (internal/people, internal/knowledge; docs/people.md). Anyone
+	// may apply; candidates are for the programme manager and admins only (404 for the
+	// rest); on call is for staff; documents are the team's (role descriptions public).
+	// Creating a schedule is 422 for pgm/admin here only because the body's member does
+	// not exist: authorization passed (internal/people tests create real ones).
+	"POST /api/v1/candidates":                      {201, 201, 201, 201, 201},
+	"GET /api/v1/candidates":                       {401, 403, 403, 200, 200},
+	"GET /api/v1/candidates/{id}":                  {401, 404, 404, 404, 404},
+	"POST /api/v1/candidates/{id}/stage":           {401, 404, 404, 404, 404},
+	"POST /api/v1/candidates/{id}/notes":           {401, 404, 404, 404, 404},
+	"GET /api/v1/agreements":                       {200, 200, 200, 200, 200},
+	"POST /api/v1/agreements":                      {401, 403, 403, 201, 201},
+	"GET /api/v1/cohorts":                          {401, 403, 200, 200, 200},
+	"POST /api/v1/cohorts":                         {401, 403, 403, 201, 201},
+	"GET /api/v1/oncall/schedules":                 {401, 403, 200, 200, 200},
+	"POST /api/v1/oncall/schedules":                {401, 403, 403, 422, 422},
+	"GET /api/v1/oncall/schedules/{id}":            {401, 404, 404, 404, 404},
+	"POST /api/v1/oncall/schedules/{id}/overrides": {401, 403, 403, 404, 404},
+	"GET /api/v1/oncall/now":                       {401, 404, 404, 404, 404},
+	"GET /api/v1/docs":                             {200, 200, 200, 200, 200},
+	"POST /api/v1/docs":                            {401, 403, 201, 201, 201},
+	"GET /api/v1/docs/{id}":                        {404, 404, 404, 404, 404},
+	"PUT /api/v1/docs/{id}":                        {401, 404, 404, 404, 404},
+	"GET /api/v1/docs/{id}/versions":               {404, 404, 404, 404, 404},
+	"GET /api/v1/docs/{id}/diff":                   {404, 404, 404, 404, 404},
+	"POST /api/v1/docs/{id}/feedback":              {401, 404, 404, 404, 404},
+	"GET /api/v1/docs/{id}/feedback":               {401, 404, 404, 404, 404},
+	"PATCH /api/v1/docs/{id}/feedback/{feedback}":  {401, 403, 403, 404, 404},
+	"POST /api/v1/cases/{id}/playbooks":            {401, 403, 422, 404, 422},
+	"GET /api/v1/cases/{id}/playbooks":             {401, 403, 200, 404, 200},
+	"GET /api/v1/cases/{id}/tasks":                 {401, 403, 200, 404, 200},
+	"GET /api/v1/roster":                           {401, 403, 200, 200, 200},
+	"PUT /api/v1/roster/{id}":                      {401, 403, 403, 404, 404},
+	"GET /api/v1/courses":                          {401, 403, 200, 200, 200},
+	"POST /api/v1/courses":                         {401, 403, 403, 201, 201},
+	"POST /api/v1/courses/{id}/completions":        {401, 403, 404, 404, 404},
+	"GET /api/v1/training/readiness":               {401, 403, 200, 200, 200},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -227,6 +265,23 @@ var apiBodies = map[string]string{
 	"POST /api/v1/outreach/channels":             `{"name": "Channel %d", "kind": "podcast"}`,
 	"POST /api/v1/outreach/campaigns":            `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
 	"PATCH /api/v1/outreach/campaigns/{id}":      `{"contacts_reached": %d}`,
+
+	// People and knowledge.
+	"POST /api/v1/candidates":                      `{"name": "Applicant %d", "email": "applicant-%d@example.net", "role": "responder"}`,
+	"POST /api/v1/candidates/{id}/stage":           `{"to": "screened"}`,
+	"POST /api/v1/candidates/{id}/notes":           `{"kind": "interview", "body": "Went well %d"}`,
+	"POST /api/v1/agreements":                      `{"kind": "ethics", "body": "Be kind %d"}`,
+	"POST /api/v1/cohorts":                         `{"name": "Cohort %d", "starts_on": "2026-09-01"}`,
+	"POST /api/v1/oncall/schedules":                `{"name": "Duty %d", "time_zone": "UTC", "handoff": "weekly", "start": "2026-03-02", "members": ["nobody-%d@example.org"]}`,
+	"POST /api/v1/oncall/schedules/{id}/overrides": `{"email": "nobody@example.org", "start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z"}`,
+	"POST /api/v1/docs":                            `{"title": "Doc %d", "kind": "playbook", "body": "- [ ] step %d"}`,
+	"PUT /api/v1/docs/{id}":                        `{"title": "Doc %d", "kind": "playbook", "body": "- [ ] step"}`,
+	"POST /api/v1/docs/{id}/feedback":              `{"body": "unclear %d"}`,
+	"PATCH /api/v1/docs/{id}/feedback/{feedback}":  `{"status": "done"}`,
+	"POST /api/v1/cases/{id}/playbooks":            `{"doc_id": 999999}`,
+	"PUT /api/v1/roster/{id}":                      `{"time_zone": "UTC", "status": "active"}`,
+	"POST /api/v1/courses":                         `{"title": "Course %d", "kind": "internal", "hours": 1}`,
+	"POST /api/v1/courses/{id}/completions":        `{"completed_on": "2026-01-01"}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
@@ -373,6 +428,25 @@ var htmlMatrix = map[string]statuses{
 	"POST /outreach/channels":                             {303, 404, 403, 422, 422},
 	"POST /outreach/campaigns":                            {303, 404, 403, 422, 422},
 	"POST /outreach/campaigns/{id}":                       {303, 404, 403, 404, 404},
+
+	// People and knowledge: the public application form, the candidate's private
+	// agreements link, the pipeline (programme manager, admins), on call and documents.
+	"GET /apply":                         {200, 200, 200, 200, 200},
+	"POST /apply":                        {201, 201, 201, 201, 201},
+	"GET /apply/agreements/{token}":      {404, 404, 404, 404, 404},
+	"POST /apply/agreements/{token}":     {404, 404, 404, 404, 404},
+	"GET /people/candidates":             {303, 403, 403, 200, 200},
+	"GET /people/candidates/{id}":        {303, 404, 404, 404, 404},
+	"POST /people/candidates/{id}/stage": {303, 404, 404, 404, 404},
+	"POST /people/candidates/{id}/notes": {303, 404, 404, 404, 404},
+	"GET /oncall":                        {303, 403, 200, 200, 200},
+	"GET /oncall/{file}":                 {303, 404, 404, 404, 404},
+	"GET /docs":                          {303, 403, 200, 200, 200},
+	"POST /docs":                         {303, 403, 303, 303, 303},
+	"GET /docs/{id}":                     {303, 404, 404, 404, 404},
+	"POST /docs/{id}":                    {303, 404, 404, 404, 404},
+	"POST /docs/{id}/feedback":           {303, 404, 404, 404, 404},
+	"POST /cases/{id}/playbooks":         {303, 403, 422, 404, 422},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -403,6 +477,10 @@ var htmlForms = map[string]url.Values{
 	"POST /cases/{id}/status":          {"vulnerability": {"V1"}, "status": {"affected"}, "participant_id": {"{participant}"}},
 	"POST /cases/{id}/packages":        {"ecosystem": {"npm"}, "name": {"left-pad"}, "introduced": {"0"}, "fixed": {"1.3.1"}},
 	"POST /cases/{id}/tasks":           {"title": {"Task %d"}},
+	"POST /apply":                      {"name": {"Applicant %d"}, "email": {"form-applicant-%d@example.net"}, "role": {"responder"}},
+	"POST /docs":                       {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps %d"}},
+	"POST /docs/{id}":                  {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps"}, "version": {"1"}},
+	"POST /docs/{id}/feedback":         {"body": {"unclear %d"}},
 }
 
 type matrixFixture struct {

@@ -56,6 +56,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 	}
 	s.API = api.New(a, s.Mux)
 	s.Web.ReportLimiter = s.API.ReportLimiter
+	s.Web.ApplyLimiter = s.API.ApplyLimiter
 	s.Web.Register(s.Mux)
 	for _, m := range modules {
 		m.Register(s)

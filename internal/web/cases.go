@@ -13,6 +13,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
+	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
@@ -107,6 +108,10 @@ type casePage struct {
 	Just        []string
 	Facts       []factRow
 	Me          *cases.Participant
+	// Playbooks applied to the case (with the version each used) and, for
+	// coordinators, the playbooks they may apply (internal/knowledge).
+	Playbooks []knowledge.Applied
+	Available []*knowledge.Doc
 }
 
 type factRow struct {
@@ -185,6 +190,12 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 		if p.Deliveries, err = h.app.Cases.Deliveries(ctx, a, c.PublicID); err != nil {
 			return err
 		}
+		if p.Available, err = h.app.Knowledge.List(ctx, a, knowledge.DocQuery{Kind: "playbook", Limit: 200}); err != nil {
+			return err
+		}
+	}
+	if p.Playbooks, err = h.app.Knowledge.AppliedPlaybooks(ctx, a, c.PublicID); err != nil {
+		return err
 	}
 	return h.render(w, r, http.StatusOK, "case", p)
 }

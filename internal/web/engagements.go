@@ -154,7 +154,7 @@ func (h *Handlers) engagementCreate(w http.ResponseWriter, r *http.Request) erro
 type engagementPage struct {
 	BasePage
 	E        *engagements.Engagement
-	Schedule *engagements.Schedule
+	Schedule *engagements.SpotCheckSchedule
 	Contacts []engagements.ContactAttempt
 	CanWork  bool
 	Next     []engagements.Status

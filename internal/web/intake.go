@@ -16,6 +16,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
+	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 	"github.com/oss-sirt/sirt/internal/ssvc"
 	"github.com/oss-sirt/sirt/internal/validate"
@@ -366,6 +367,7 @@ type queuePage struct {
 	Filter  string
 	Q       string
 	Next    int64
+	OnCall  *people.OnDuty // who is on intake duty now (internal/people)
 }
 
 func (h *Handlers) queuePage(w http.ResponseWriter, r *http.Request) error {
@@ -377,6 +379,9 @@ func (h *Handlers) queuePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := queuePage{BasePage: h.base(r, "Reports"), Filter: r.URL.Query().Get("filter"), Q: r.URL.Query().Get("q")}
+	if p.OnCall, err = h.app.People.OnDutyNow(r.Context(), a); err != nil {
+		return err
+	}
 	q := intake.Query{Text: p.Q, Limit: 100}
 	switch p.Filter {
 	case "mine":

@@ -55,6 +55,8 @@ type Handlers struct {
 	navs      []NavItem
 	// ReportLimiter limits report submissions per IP (shared with the API).
 	ReportLimiter *ratelimit.Limiter
+	// ApplyLimiter limits applications per IP (shared with the API).
+	ApplyLimiter *ratelimit.Limiter
 }
 
 // NavItem is one entry of the main navigation; later capabilities add theirs.
@@ -78,6 +80,9 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
 		{Label: "Templates", Href: "/admin/templates", Action: authz.ManageSettings},
 		{Label: "Plan", Href: "/plan", Action: authz.ViewProgramme},
+		{Label: "On call", Href: "/oncall", Action: authz.ViewRoster},
+		{Label: "Docs", Href: "/docs", Action: authz.ListDocs},
+		{Label: "Candidates", Href: "/people/candidates", Action: authz.ManageRecruitment},
 		{Label: "Account", Href: "/account"},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -181,6 +186,8 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerPlan(mux)
 	h.registerCases(mux)
 	h.registerEngagements(mux)
+	h.registerPeople(mux)
+	h.registerKnowledge(mux)
 }
 
 func staticHandler() http.Handler {

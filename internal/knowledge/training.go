@@ -1,0 +1,245 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/validate"
+)
+
+// Course is a training: internal (SIRT process, security-buddy training) or external
+// (a course elsewhere, by URL), with the hours it takes and the roles that need it.
+type Course struct {
+	ID    int64    `json:"id"`
+	Title string   `json:"title"`
+	Kind  string   `json:"kind" enum:"internal,external"`
+	URL   string   `json:"url,omitempty"`
+	Hours float64  `json:"hours"`
+	Roles []string `json:"roles" doc:"Roles that must complete it (responder, security-buddy, coordinator, programme-manager)."`
+}
+
+// NewCourse is the input to CreateCourse.
+type NewCourse struct {
+	Title string   `json:"title" maxLength:"300"`
+	Kind  string   `json:"kind" enum:"internal,external"`
+	URL   string   `json:"url,omitempty" maxLength:"2000"`
+	Hours float64  `json:"hours" minimum:"0" maximum:"1000"`
+	Roles []string `json:"roles,omitempty" maxItems:"10"`
+}
+
+// TrainingRoles are the roles courses are required for.
+var TrainingRoles = []string{"responder", "security-buddy", "coordinator", "programme-manager"}
+
+// CreateCourse adds a course (programme manager, admins).
+func (s *Service) CreateCourse(ctx context.Context, actor authz.Actor, in NewCourse) (*Course, error) {
+	if err := authz.Can(actor, authz.ManageTraining, nil); err != nil {
+		return nil, err
+	}
+	var e validate.Errors
+	c := &Course{Title: e.Text("title", in.Title, true, 300), Kind: in.Kind, URL: strings.TrimSpace(in.URL), Hours: in.Hours, Roles: []string{}}
+	e.OneOf("kind", c.Kind, "internal", "external")
+	if c.URL != "" {
+		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			e.Add("url", "%q is not an http(s) URL", c.URL)
+		}
+	} else if c.Kind == "external" {
+		e.Add("url", "an external course needs its URL")
+	}
+	if c.Hours < 0 || c.Hours > 1000 {
+		e.Add("hours", "must be 0 to 1000")
+	}
+	for i, r := range in.Roles {
+		if !slices.Contains(TrainingRoles, r) {
+			e.Add(fmt.Sprintf("roles[%d]", i), "must be one of %s", strings.Join(TrainingRoles, ", "))
+		} else if !slices.Contains(c.Roles, r) {
+			c.Roles = append(c.Roles, r)
+		}
+	}
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		if err := q.QueryRow(ctx, "INSERT INTO courses (title, kind, url, hours, roles, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			c.Title, c.Kind, c.URL, c.Hours, strings.Join(c.Roles, ","), s.clock.Now()).Scan(&c.ID); err != nil {
+			return err
+		}
+		_, err := s.events.Append(ctx, q, actor, events.Entry{Action: ActionCourseCreated, Subject: events.Ref{Type: "course", ID: fmt.Sprint(c.ID)}, After: CourseEvent{Title: c.Title}})
+		return err
+	})
+	return c, err
+}
+
+// Courses lists the courses (staff).
+func (s *Service) Courses(ctx context.Context, actor authz.Actor) ([]Course, error) {
+	if err := authz.Can(actor, authz.ViewTraining, nil); err != nil {
+		return nil, err
+	}
+	return s.courses(ctx, s.db.Read())
+}
+
+func (s *Service) courses(ctx context.Context, q db.Querier) ([]Course, error) {
+	rows, err := q.Query(ctx, "SELECT id, title, kind, url, hours, roles FROM courses ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Course{}
+	for rows.Next() {
+		var c Course
+		var roles string
+		if err := rows.Scan(&c.ID, &c.Title, &c.Kind, &c.URL, &c.Hours, &roles); err != nil {
+			return nil, err
+		}
+		c.Roles = []string{}
+		if roles != "" {
+			c.Roles = strings.Split(roles, ",")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Completion records that a user completed a course.
+type Completion struct {
+	CourseID    int64   `json:"course_id"`
+	UserID      int64   `json:"user_id"`
+	CompletedOn string  `json:"completed_on"`
+	Hours       float64 `json:"hours"`
+}
+
+// CompletionInput is the input to Complete.
+type CompletionInput struct {
+	UserID      int64   `json:"user_id,omitempty" doc:"Default: yourself. Recording for someone else needs the programme manager or an admin."`
+	CompletedOn string  `json:"completed_on" doc:"YYYY-MM-DD"`
+	Hours       float64 `json:"hours,omitempty" minimum:"0" maximum:"1000" doc:"Hours spent; default the course's hours."`
+}
+
+// Complete records a completion (yourself, or anyone for the programme manager and
+// admins). Recording it again replaces the date and hours.
+func (s *Service) Complete(ctx context.Context, actor authz.Actor, courseID int64, in CompletionInput) (*Completion, error) {
+	if in.UserID == 0 {
+		in.UserID = actor.UserID
+	}
+	if in.UserID != actor.UserID || actor.UserID == 0 {
+		if err := authz.Can(actor, authz.ManageTraining, nil); err != nil {
+			return nil, err
+		}
+	} else if err := authz.Can(actor, authz.ViewTraining, nil); err != nil {
+		return nil, err
+	}
+	var e validate.Errors
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(in.CompletedOn))
+	if err != nil {
+		e.Add("completed_on", "%q is not a date YYYY-MM-DD", in.CompletedOn)
+	} else if d.After(s.clock.Now()) {
+		e.Add("completed_on", "is in the future")
+	}
+	if in.Hours < 0 || in.Hours > 1000 {
+		e.Add("hours", "must be 0 to 1000")
+	}
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	c := &Completion{CourseID: courseID, UserID: in.UserID, CompletedOn: d.Format(time.DateOnly), Hours: in.Hours}
+	err = s.db.InTx(ctx, func(q db.Querier) error {
+		var hours float64
+		if err := q.QueryRow(ctx, "SELECT hours FROM courses WHERE id = ?", courseID).Scan(&hours); err != nil {
+			if db.NotFound(err) {
+				return db.ErrNotFound
+			}
+			return err
+		}
+		if c.Hours == 0 {
+			c.Hours = hours
+		}
+		u, err := account.UserByIDTx(ctx, q, c.UserID)
+		if err != nil || !u.Actor().IsStaff() {
+			return validate.Field("user_id", "no team member %d", c.UserID)
+		}
+		now := s.clock.Now()
+		res, err := q.Exec(ctx, "UPDATE course_completions SET completed_on = ?, hours = ?, recorded_at = ? WHERE course_id = ? AND user_id = ?", c.CompletedOn, c.Hours, now, courseID, c.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := q.Exec(ctx, "INSERT INTO course_completions (course_id, user_id, completed_on, hours, recorded_at) VALUES (?, ?, ?, ?, ?)", courseID, c.UserID, c.CompletedOn, c.Hours, now); err != nil {
+				return err
+			}
+		}
+		_, err = s.events.Append(ctx, q, actor, events.Entry{Action: ActionCourseCompletion, Subject: events.Ref{Type: "course", ID: fmt.Sprint(courseID)},
+			After: CourseEvent{UserID: c.UserID, Hours: c.Hours}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Readiness is what a user still has to complete for a role.
+type Readiness struct {
+	UserID    int64        `json:"user_id"`
+	Role      string       `json:"role"`
+	Ready     bool         `json:"ready"`
+	Missing   []Course     `json:"missing"`
+	Completed []Completion `json:"completed"`
+	Hours     float64      `json:"hours" doc:"Hours of training completed in total."`
+}
+
+// Readiness says which courses userID is missing for role (yourself, or anyone for the
+// programme manager and admins).
+func (s *Service) Readiness(ctx context.Context, actor authz.Actor, userID int64, role string) (*Readiness, error) {
+	if userID == 0 {
+		userID = actor.UserID
+	}
+	if userID != actor.UserID || actor.UserID == 0 {
+		if err := authz.Can(actor, authz.ManageTraining, nil); err != nil {
+			return nil, err
+		}
+	} else if err := authz.Can(actor, authz.ViewTraining, nil); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(TrainingRoles, role) {
+		return nil, validate.Field("role", "must be one of %s", strings.Join(TrainingRoles, ", "))
+	}
+	q := s.db.Read()
+	cs, err := s.courses(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r := &Readiness{UserID: userID, Role: role, Missing: []Course{}, Completed: []Completion{}}
+	rows, err := q.Query(ctx, "SELECT course_id, completed_on, hours FROM course_completions WHERE user_id = ? ORDER BY course_id", userID)
+	if err != nil {
+		return nil, err
+	}
+	done := map[int64]bool{}
+	for rows.Next() {
+		c := Completion{UserID: userID}
+		if err := rows.Scan(&c.CourseID, &c.CompletedOn, &c.Hours); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		done[c.CourseID] = true
+		r.Hours += c.Hours
+		r.Completed = append(r.Completed, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if slices.Contains(c.Roles, role) && !done[c.ID] {
+			r.Missing = append(r.Missing, c)
+		}
+	}
+	r.Ready = len(r.Missing) == 0
+	return r, nil
+}
