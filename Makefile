@@ -9,7 +9,7 @@
 
 GO ?= go
 PG_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
-STATICCHECK_VERSION ?= 2026.2.2
+STATICCHECK_VERSION ?= v0.8.2
 
 # Use a local PostgreSQL when one answers, unless the caller chose a DSN already.
 ifeq ($(origin SIRT_TEST_POSTGRES), undefined)
