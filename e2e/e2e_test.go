@@ -104,6 +104,24 @@ func (s *steps) shot(name string) {
 	}
 }
 
+// clickAndLoad clicks sel — a form's submit button or a link — and waits until the page
+// it leads to has loaded (a form post: through the 303 to the page after it). Until then
+// the old page is still on screen, so a wait for an element both pages have (a .flash,
+// say) returns at once, and a screenshot taken then catches the page being replaced and
+// can hang until the test's deadline.
+func clickAndLoad(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+		return err
+	})
+}
+
+// flash selects the flash message that says text (the message of the page before has
+// other words, so it cannot match).
+func flash(text string) chromedp.Search {
+	return chromedp.Search(`//p[contains(@class, "flash") and contains(., ` + strconvQuote(text) + `)]`)
+}
+
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
 
 func (s *steps) text(sel string) string {

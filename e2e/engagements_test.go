@@ -38,7 +38,7 @@ func TestEngagementSpotCheckRetrospective(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#f-name`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-name`), "yaml-tiny"),
 		chromedp.SetValue(chromedp.CSS(`#f-repo_url`), "not a url"),
-		chromedp.Click(chromedp.CSS(`form[action="/projects"] button[type=submit]`)),
+		clickAndLoad(`form[action="/projects"] button[type=submit]`),
 		chromedp.WaitVisible(chromedp.CSS(`.errors`)),
 	)
 	if got := s.value(`#f-name`); got != "yaml-tiny" {
@@ -47,20 +47,22 @@ func TestEngagementSpotCheckRetrospective(t *testing.T) {
 	s.do("project-added",
 		chromedp.SetValue(chromedp.CSS(`#f-repo_url`), "https://git.example.org/yaml-tiny"),
 		chromedp.SendKeys(chromedp.CSS(`#f-ecosystem`), "npm"),
-		chromedp.Click(chromedp.CSS(`form[action="/projects"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		clickAndLoad(`form[action="/projects"] button[type=submit]`),
+		chromedp.WaitVisible(flash("Project added.")),
 	)
 	s.do("engagement-created",
 		chromedp.Navigate(ta.URL+"/engagements"),
 		chromedp.WaitVisible(chromedp.CSS(`#f-buddy`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-buddy`), "pat@example.org"),
 		chromedp.SendKeys(chromedp.CSS(`#f-goals`), "Signed releases and branch protection."),
-		chromedp.Click(chromedp.CSS(`form[method="post"][action="/engagements"] button[type=submit]`)),
+		clickAndLoad(`form[method="post"][action="/engagements"] button[type=submit]`),
+		chromedp.WaitVisible(flash("Engagement created.")),
 		chromedp.WaitVisible(chromedp.CSS(`#f-to`)),
 	)
 	s.do("active",
 		chromedp.SetValue(chromedp.CSS(`#f-to`), "active"),
-		chromedp.Click(chromedp.CSS(`form[action$="/stage"] button[type=submit]`)),
+		clickAndLoad(`form[action$="/stage"] button[type=submit]`),
+		chromedp.WaitVisible(flash("Status changed.")),
 		chromedp.WaitVisible(chromedp.CSS(`#f-sc-notes`)),
 	)
 	if got := s.text(`main`); !strings.Contains(got, "0 / 13") {
@@ -70,8 +72,8 @@ func TestEngagementSpotCheckRetrospective(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#f-sc-hours`), "1.5"),
 		chromedp.SendKeys(chromedp.CSS(`#f-sc-notes`), "Reviewed the release signing set-up."),
 		chromedp.SendKeys(chromedp.CSS(`#f-sc-risks`), "Branch protection missing on main."),
-		chromedp.Click(chromedp.CSS(`form[action$="/spot-checks"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		clickAndLoad(`form[action$="/spot-checks"] button[type=submit]`),
+		chromedp.WaitVisible(flash("Spot-check recorded.")),
 	)
 	if got := s.text(`main`); !strings.Contains(got, "1 / 13") || !strings.Contains(got, "Reviewed the release signing set-up.") {
 		t.Errorf("after the spot-check: %q", got)
@@ -86,11 +88,12 @@ func TestEngagementSpotCheckRetrospective(t *testing.T) {
 		chromedp.EmulateViewport(1280, 1000),
 		chromedp.SetValue(chromedp.CSS(`#f-to`), "closed"),
 		chromedp.SendKeys(chromedp.CSS(`#f-reason`), "Branch protection enabled; releases signed."),
-		chromedp.Click(chromedp.CSS(`form[action$="/stage"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		clickAndLoad(`form[action$="/stage"] button[type=submit]`),
+		chromedp.WaitVisible(flash("Status changed.")),
+		chromedp.WaitVisible(chromedp.Search(`//h1/span[contains(@class, "tag") and . = "closed"]`)),
 	)
 	s.do("retrospective",
-		chromedp.Click(chromedp.CSS(`a[href$="/retrospective"]`)),
+		clickAndLoad(`a[href$="/retrospective"]`),
 		chromedp.WaitVisible(chromedp.CSS(`article.retrospective h1`)),
 	)
 	got := s.text(`article.retrospective`)
