@@ -158,7 +158,9 @@ func (x *API) registerEngagements() {
 			return &engagementOut{Body: e}, nil
 		})
 	huma.Register(h, op(huma.Operation{OperationID: "engagement-schedule", Method: http.MethodGet, Path: Prefix + "/engagements/{id}/schedule", Summary: "The spot-check schedule with overdue flags"}),
-		func(ctx context.Context, in *idPath) (*struct{ Body *engagements.SpotCheckSchedule }, error) {
+		func(ctx context.Context, in *idPath) (*struct {
+			Body *engagements.SpotCheckSchedule
+		}, error) {
 			a, id, err := idActor(ctx, in.ID)
 			if err != nil {
 				return nil, err
@@ -167,7 +169,9 @@ func (x *API) registerEngagements() {
 			if err != nil {
 				return nil, Problem(err)
 			}
-			return &struct{ Body *engagements.SpotCheckSchedule }{Body: sc}, nil
+			return &struct {
+				Body *engagements.SpotCheckSchedule
+			}{Body: sc}, nil
 		})
 	huma.Register(h, op(huma.Operation{OperationID: "log-spot-check", Method: http.MethodPost, Path: Prefix + "/engagements/{id}/spot-checks", Summary: "Record a spot-check",
 		DefaultStatus: http.StatusCreated, Description: "While active or winding down (else 409). The check fills the open scheduled slot its date belongs to."}),

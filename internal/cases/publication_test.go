@@ -91,20 +91,6 @@ func newEmbargoed(t *testing.T, d *db.DB, pd time.Time) *embargoed {
 	return e
 }
 
-func (e *embargoed) participant(t *testing.T, role string) int64 {
-	t.Helper()
-	c, err := e.ta.App.Cases.Get(context.Background(), e.resp.Actor(), e.caseID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range c.Participants {
-		if p.Role == role {
-			return p.ID
-		}
-	}
-	return 0
-}
-
 func (e *embargoed) advisory(t *testing.T) *advisory.Advisory {
 	t.Helper()
 	a, err := e.ta.App.Advisories.Get(context.Background(), e.resp.Actor(), e.advID)
@@ -144,7 +130,7 @@ func TestAdvisoryWaitsForThePublicDate(t *testing.T) {
 		if p := res.Problem(t).Text(); !strings.Contains(p, "advisory.embargo") || !strings.Contains(p, pd.Format(time.RFC3339)) || !strings.Contains(p, e.caseID) {
 			t.Fatalf("409 does not name the rule, the case and the PD: %s", p)
 		}
-		res = ta.API("POST", adv+"/schedule", e.rtok, map[string]any{"public_date": pd.Add(-time.Minute).Format(time.RFC3339)}).Want(t, 409)
+		ta.API("POST", adv+"/schedule", e.rtok, map[string]any{"public_date": pd.Add(-time.Minute).Format(time.RFC3339)}).Want(t, 409)
 		res = ta.API("POST", adv+"/publish", e.rtok, nil).Want(t, 409)
 		if p := res.Problem(t).Text(); !strings.Contains(p, "advisory.embargo") || !strings.Contains(p, pd.Format(time.RFC3339)) {
 			t.Fatalf("publish now: %s", p)
@@ -301,10 +287,8 @@ func TestLeadTimeAndStaggeredNotices(t *testing.T) {
 		var c cases.Case
 		ta.API("POST", "/api/v1/cases", rtok, map[string]any{"title": "Heap overflow in decoder"}).Want(t, 201).JSON(t, &c)
 		base := "/api/v1/cases/" + c.PublicID
-		var downs []testapp.User
 		for _, org := range []string{"Distro A", "Distro B", "Distro C"} {
 			u := ta.User(authz.RoleMember)
-			downs = append(downs, u)
 			ta.API("POST", base+"/participants", rtok, map[string]any{"email": u.Email, "role": "downstream", "organisation": org}).Want(t, 201)
 			ta.API("POST", base+"/read-in", ta.Token(u), map[string]any{}).Want(t, 200)
 		}
