@@ -79,7 +79,7 @@ func TestApplyAndPipeline(t *testing.T) {
 	move := func(name string) {
 		t.Helper()
 		s.do(name,
-			chromedp.Click(chromedp.CSS(`form[action$="/stage"] button[type=submit]`)),
+			clickAndLoad(`form[action$="/stage"] button[type=submit]`), // returns once the page the POST leads to has loaded (the old page has a .flash too)
 			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		)
 	}
@@ -88,14 +88,14 @@ func TestApplyAndPipeline(t *testing.T) {
 		s.do(name,
 			chromedp.SetValue(chromedp.CSS(`#f-kind`), kind),
 			chromedp.SendKeys(chromedp.CSS(`#f-body`), body),
-			chromedp.Click(chromedp.CSS(`form[action$="/notes"] button[type=submit]`)),
+			clickAndLoad(`form[action$="/notes"] button[type=submit]`), // returns once the page the POST leads to has loaded (the old page has a .flash too)
 			chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		)
 	}
 	move("screened")
 	// Interviewed without notes: the page says what is missing (409) and keeps the form.
 	s.do("interview-missing",
-		chromedp.Click(chromedp.CSS(`form[action$="/stage"] button[type=submit]`)),
+		clickAndLoad(`form[action$="/stage"] button[type=submit]`), // returns once the page the POST leads to has loaded (the old page has a .flash too)
 		chromedp.WaitVisible(chromedp.CSS(`p.error`)),
 	)
 	if got := s.text(`p.error`); !strings.Contains(got, "interview") {
@@ -111,7 +111,7 @@ func TestApplyAndPipeline(t *testing.T) {
 	move("agreements-signed") // no agreements are defined in this test, so none are missing
 	s.do("selected",
 		chromedp.SetValue(chromedp.CSS(`#f-cohort_id`), fmt.Sprint(cohort.ID)),
-		chromedp.Click(chromedp.CSS(`form[action$="/stage"] button[type=submit]`)),
+		clickAndLoad(`form[action$="/stage"] button[type=submit]`), // returns once the page the POST leads to has loaded (the old page has a .flash too)
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 	)
 	move("onboarded")
