@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -96,6 +97,16 @@ func (s *Service) ResetLink(ctx context.Context, actor authz.Actor, userID int64
 }
 
 func (s *Service) newLink(ctx context.Context, actor authz.Actor, purpose string, userID int64, email string, role authz.Role) (string, error) {
+	var token string
+	err := s.db.InTx(ctx, func(q db.Querier) error {
+		var err error
+		token, err = s.newLinkTx(ctx, q, actor, purpose, userID, email, role)
+		return err
+	})
+	return token, err
+}
+
+func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor, purpose string, userID int64, email string, role authz.Role) (string, error) {
 	token := randomToken(24)
 	now := s.clock.Now()
 	var uid, by any
@@ -105,16 +116,26 @@ func (s *Service) newLink(ctx context.Context, actor authz.Actor, purpose string
 	if actor.UserID != 0 {
 		by = actor.UserID
 	}
-	err := s.db.InTx(ctx, func(q db.Querier) error {
-		if _, err := q.Exec(ctx, "INSERT INTO one_time_links (token_hash, purpose, user_id, email, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			HashToken(token), purpose, uid, email, string(role), by, now, now.Add(s.cfg.LinkTTL)); err != nil {
-			return fmt.Errorf("account: create %s link: %w", purpose, err)
-		}
-		_, err := s.events.Append(ctx, q, actor, events.Entry{Action: "user." + purpose + "_link_created",
-			Subject: events.Ref{Type: "user", ID: email}, After: map[string]any{"email": email, "role": role}})
-		return err
-	})
+	if _, err := q.Exec(ctx, "INSERT INTO one_time_links (token_hash, purpose, user_id, email, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		HashToken(token), purpose, uid, email, string(role), by, now, now.Add(s.cfg.LinkTTL)); err != nil {
+		return "", fmt.Errorf("account: create %s link: %w", purpose, err)
+	}
+	_, err := s.events.Append(ctx, q, actor, events.Entry{Action: "user." + purpose + "_link_created",
+		Subject: events.Ref{Type: "user", ID: email}, After: map[string]any{"email": email, "role": role}})
 	return token, err
+}
+
+// InviteTx creates, in the caller's transaction, an invitation link for email with
+// role, or returns "" when a user with that address exists already. The caller has
+// decided that actor may do this (the people service onboards selected candidates: the
+// programme manager's move, not an admin's user management).
+func (s *Service) InviteTx(ctx context.Context, q db.Querier, actor authz.Actor, email string, role authz.Role) (string, error) {
+	if _, err := UserByEmailTx(ctx, q, email); err == nil {
+		return "", nil
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return "", err
+	}
+	return s.newLinkTx(ctx, q, actor, LinkInvite, 0, email, role)
 }
 
 // LookupLink returns a pending link (for showing the right form), or ErrLinkInvalid.

@@ -20,6 +20,7 @@ func (x *API) registerPeople() {
 		op.Tags, op.Security = []string{tag}, bearer
 		return op
 	}
+	x.registerPeopleCycle()
 	// Applications per IP address: the same budget as reports (the /apply form shares it).
 	x.ApplyLimiter = ratelimit.New(x.app.Cfg.IntakeEvery, x.app.Cfg.IntakeBurst)
 

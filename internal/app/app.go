@@ -173,6 +173,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
 	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
+	a.People.SetInviter(a.Accounts)   // onboarded candidates get a sign-up link
+	a.People.SetTraining(a.Knowledge) // the yearly cycle reminds re-education due dates
 	a.registerJobs()
 	return a
 }

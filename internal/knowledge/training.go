@@ -24,15 +24,19 @@ type Course struct {
 	URL   string   `json:"url,omitempty"`
 	Hours float64  `json:"hours"`
 	Roles []string `json:"roles" doc:"Roles that must complete it (responder, security-buddy, coordinator, programme-manager)."`
+	// RenewMonths > 0: a completion counts for that many months, then the course is due
+	// again (yearly re-education: 12).
+	RenewMonths int `json:"renew_months,omitempty" doc:"Months a completion counts for (12: yearly re-education); 0: once is enough."`
 }
 
 // NewCourse is the input to CreateCourse.
 type NewCourse struct {
-	Title string   `json:"title" maxLength:"300"`
-	Kind  string   `json:"kind" enum:"internal,external"`
-	URL   string   `json:"url,omitempty" maxLength:"2000"`
-	Hours float64  `json:"hours" minimum:"0" maximum:"1000"`
-	Roles []string `json:"roles,omitempty" maxItems:"10"`
+	Title       string   `json:"title" maxLength:"300"`
+	Kind        string   `json:"kind" enum:"internal,external"`
+	URL         string   `json:"url,omitempty" maxLength:"2000"`
+	Hours       float64  `json:"hours" minimum:"0" maximum:"1000"`
+	Roles       []string `json:"roles,omitempty" maxItems:"10"`
+	RenewMonths int      `json:"renew_months,omitempty" minimum:"0" maximum:"120" doc:"Months a completion counts for (12: yearly); 0: once is enough."`
 }
 
 // TrainingRoles are the roles courses are required for.
@@ -44,7 +48,10 @@ func (s *Service) CreateCourse(ctx context.Context, actor authz.Actor, in NewCou
 		return nil, err
 	}
 	var e validate.Errors
-	c := &Course{Title: e.Text("title", in.Title, true, 300), Kind: in.Kind, URL: strings.TrimSpace(in.URL), Hours: in.Hours, Roles: []string{}}
+	c := &Course{Title: e.Text("title", in.Title, true, 300), Kind: in.Kind, URL: strings.TrimSpace(in.URL), Hours: in.Hours, Roles: []string{}, RenewMonths: in.RenewMonths}
+	if c.RenewMonths < 0 || c.RenewMonths > 120 {
+		e.Add("renew_months", "must be 0 to 120")
+	}
 	e.OneOf("kind", c.Kind, "internal", "external")
 	if c.URL != "" {
 		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -67,8 +74,8 @@ func (s *Service) CreateCourse(ctx context.Context, actor authz.Actor, in NewCou
 		return nil, err
 	}
 	err := s.db.InTx(ctx, func(q db.Querier) error {
-		if err := q.QueryRow(ctx, "INSERT INTO courses (title, kind, url, hours, roles, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-			c.Title, c.Kind, c.URL, c.Hours, strings.Join(c.Roles, ","), s.clock.Now()).Scan(&c.ID); err != nil {
+		if err := q.QueryRow(ctx, "INSERT INTO courses (title, kind, url, hours, roles, renew_months, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			c.Title, c.Kind, c.URL, c.Hours, strings.Join(c.Roles, ","), c.RenewMonths, s.clock.Now()).Scan(&c.ID); err != nil {
 			return err
 		}
 		_, err := s.events.Append(ctx, q, actor, events.Entry{Action: ActionCourseCreated, Subject: events.Ref{Type: "course", ID: fmt.Sprint(c.ID)}, After: CourseEvent{Title: c.Title}})
@@ -86,7 +93,7 @@ func (s *Service) Courses(ctx context.Context, actor authz.Actor) ([]Course, err
 }
 
 func (s *Service) courses(ctx context.Context, q db.Querier) ([]Course, error) {
-	rows, err := q.Query(ctx, "SELECT id, title, kind, url, hours, roles FROM courses ORDER BY id")
+	rows, err := q.Query(ctx, "SELECT id, title, kind, url, hours, roles, renew_months FROM courses ORDER BY id")
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +102,7 @@ func (s *Service) courses(ctx context.Context, q db.Querier) ([]Course, error) {
 	for rows.Next() {
 		var c Course
 		var roles string
-		if err := rows.Scan(&c.ID, &c.Title, &c.Kind, &c.URL, &c.Hours, &roles); err != nil {
+		if err := rows.Scan(&c.ID, &c.Title, &c.Kind, &c.URL, &c.Hours, &roles, &c.RenewMonths); err != nil {
 			return nil, err
 		}
 		c.Roles = []string{}
@@ -189,7 +196,8 @@ type Readiness struct {
 	UserID    int64        `json:"user_id"`
 	Role      string       `json:"role"`
 	Ready     bool         `json:"ready"`
-	Missing   []Course     `json:"missing"`
+	Missing   []Course     `json:"missing" doc:"Courses the role needs that were never completed, or whose completion has lapsed (renew_months)."`
+	Due       []CourseDue  `json:"due" doc:"Renewable courses with their next due date."`
 	Completed []Completion `json:"completed"`
 	Hours     float64      `json:"hours" doc:"Hours of training completed in total."`
 }
@@ -215,19 +223,19 @@ func (s *Service) Readiness(ctx context.Context, actor authz.Actor, userID int64
 	if err != nil {
 		return nil, err
 	}
-	r := &Readiness{UserID: userID, Role: role, Missing: []Course{}, Completed: []Completion{}}
+	r := &Readiness{UserID: userID, Role: role, Missing: []Course{}, Completed: []Completion{}, Due: []CourseDue{}}
 	rows, err := q.Query(ctx, "SELECT course_id, completed_on, hours FROM course_completions WHERE user_id = ? ORDER BY course_id", userID)
 	if err != nil {
 		return nil, err
 	}
-	done := map[int64]bool{}
+	done := map[int64]string{}
 	for rows.Next() {
 		c := Completion{UserID: userID}
 		if err := rows.Scan(&c.CourseID, &c.CompletedOn, &c.Hours); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		done[c.CourseID] = true
+		done[c.CourseID] = c.CompletedOn
 		r.Hours += c.Hours
 		r.Completed = append(r.Completed, c)
 	}
@@ -235,11 +243,78 @@ func (s *Service) Readiness(ctx context.Context, actor authz.Actor, userID int64
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	today := s.clock.Now().UTC().Format(time.DateOnly)
 	for _, c := range cs {
-		if slices.Contains(c.Roles, role) && !done[c.ID] {
+		if !slices.Contains(c.Roles, role) {
+			continue
+		}
+		on, ok := done[c.ID]
+		if !ok {
 			r.Missing = append(r.Missing, c)
+			continue
+		}
+		if due := dueDate(on, c.RenewMonths); due != "" {
+			r.Due = append(r.Due, CourseDue{Course: c, CompletedOn: on, DueOn: due})
+			if due <= today {
+				r.Missing = append(r.Missing, c)
+			}
 		}
 	}
 	r.Ready = len(r.Missing) == 0
 	return r, nil
+}
+
+// CourseDue is a renewable course a team member completed and must take again by DueOn.
+type CourseDue struct {
+	Course      Course `json:"course"`
+	CompletedOn string `json:"completed_on"`
+	DueOn       string `json:"due_on" doc:"YYYY-MM-DD"`
+}
+
+// dueDate is when a completion on day on (YYYY-MM-DD) lapses, "" when it never does.
+func dueDate(on string, months int) string {
+	if months <= 0 {
+		return ""
+	}
+	d, err := time.Parse(time.DateOnly, on)
+	if err != nil {
+		return ""
+	}
+	return d.AddDate(0, months, 0).Format(time.DateOnly)
+}
+
+// RenewalsDue lists userID's renewable courses due on or before until (YYYY-MM-DD), in
+// the caller's transaction: the people service's yearly cycle reminds them.
+func (s *Service) RenewalsDue(ctx context.Context, q db.Querier, userID int64, until string) ([]CourseDue, error) {
+	cs, err := s.courses(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]Course{}
+	for _, c := range cs {
+		if c.RenewMonths > 0 {
+			byID[c.ID] = c
+		}
+	}
+	rows, err := q.Query(ctx, "SELECT course_id, completed_on FROM course_completions WHERE user_id = ? ORDER BY course_id", userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CourseDue{}
+	for rows.Next() {
+		var id int64
+		var on string
+		if err := rows.Scan(&id, &on); err != nil {
+			return nil, err
+		}
+		c, ok := byID[id]
+		if !ok {
+			continue
+		}
+		if due := dueDate(on, c.RenewMonths); due != "" && due <= until {
+			out = append(out, CourseDue{Course: c, CompletedOn: on, DueOn: due})
+		}
+	}
+	return out, rows.Err()
 }

@@ -19,10 +19,11 @@ const JobNotifyOnCall = "oncall.notify"
 
 const cursorOnCall = "oncall.notify"
 
-// RegisterJobs registers the on-call notifier to run every minute.
+// RegisterJobs registers the on-call notifier (every minute) and the yearly cycle (daily).
 func (s *Service) RegisterJobs(q *jobs.Queue) {
 	q.Register(JobNotifyOnCall, jobs.Handler{Run: func(ctx context.Context, _ jobs.Job) error { return s.NotifyOnCall(ctx) }})
 	q.Every(JobNotifyOnCall, time.Minute, struct{}{})
+	s.registerCycle(q)
 }
 
 // NotifyOnCall queues one mail to the person on duty for each report received since

@@ -264,7 +264,8 @@ func (s *Service) loadSchedule(ctx context.Context, q db.Querier, id int64) (*Sc
 	}
 	sc.Handoff = Handoff(handoff)
 	sc.CreatedAt, sc.UpdatedAt = sc.CreatedAt.UTC(), sc.UpdatedAt.UTC()
-	members, err := db.Int64s(ctx, q, "SELECT user_id FROM oncall_members WHERE schedule_id = ? ORDER BY position", id)
+	members, err := db.Int64s(ctx, q, `SELECT m.user_id FROM oncall_members m LEFT JOIN responder_profiles p ON p.user_id = m.user_id
+		WHERE m.schedule_id = ? AND COALESCE(p.status, 'active') <> 'alumni' ORDER BY m.position`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,10 @@ const (
 	ActionAgreementVersion  = "agreement.version.published"
 	ActionAgreementAccepted = "agreement.accepted"
 	ActionCohortCreated     = "cohort.created"
+	ActionCandidateInvited  = "candidate.invited"
+	ActionOpeningCreated    = "opening.created"
+	ActionOpeningClosed     = "opening.closed"
+	ActionProfileAlumni     = "people.profile.alumni"
 )
 
 // Payloads of the events (the "after" of each).
@@ -68,6 +72,10 @@ type (
 		CandidateID int64  `json:"candidate_id,omitempty"`
 		UserID      int64  `json:"user_id,omitempty"`
 	}
+	OpeningEvent struct {
+		Role  string `json:"role,omitempty"`
+		Title string `json:"title,omitempty"`
+	}
 	CohortEvent struct {
 		Name     string `json:"name"`
 		StartsOn string `json:"starts_on"`
@@ -87,11 +95,14 @@ type Config struct {
 
 // Service is the people domain.
 type Service struct {
-	db     *db.DB
-	clock  clock.Clock
-	events *events.Log
-	outbox Outbox
-	cfg    Config
+	db      *db.DB
+	clock   clock.Clock
+	events  *events.Log
+	outbox  Outbox
+	cfg     Config
+	inviter Inviter
+	// training: the yearly cycle's re-education reminders (nil: none)
+	training Training
 }
 
 // New builds the service; outbox may be nil (no mail).

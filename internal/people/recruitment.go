@@ -356,6 +356,11 @@ func (s *Service) MoveCandidate(ctx context.Context, actor authz.Actor, id int64
 		if err := s.append(ctx, q, actor, ActionCandidateMoved, candidateRef(c.ID), CandidateEvent{From: string(from), To: string(m.To), Reason: m.Reason, Cohort: m.CohortID}); err != nil {
 			return err
 		}
+		if m.To == StageOnboarded {
+			if err := s.onboard(ctx, q, actor, c); err != nil {
+				return err
+			}
+		}
 		if token != "" {
 			c.AcceptURL = s.cfg.BaseURL + "/apply/agreements/" + token
 			return s.mail(ctx, q, notify.Message{To: c.Email, Purpose: "candidate.agreements", Subject: s.cfg.Team + ": agreements to read and accept",

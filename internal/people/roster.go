@@ -30,6 +30,7 @@ type Profile struct {
 	Organisation string    `json:"organisation"`
 	NDAVersion   string    `json:"nda_version" doc:"Version of the confidentiality agreement on file."`
 	NDASignedOn  string    `json:"nda_signed_on" doc:"YYYY-MM-DD"`
+	TermEnds     string    `json:"term_ends,omitempty" doc:"YYYY-MM-DD: after this day the member becomes alumni and leaves the on-call rotations."`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
@@ -44,6 +45,7 @@ type ProfileInput struct {
 	Organisation string   `json:"organisation,omitempty" maxLength:"200"`
 	NDAVersion   string   `json:"nda_version,omitempty" maxLength:"50"`
 	NDASignedOn  string   `json:"nda_signed_on,omitempty"`
+	TermEnds     string   `json:"term_ends,omitempty" doc:"YYYY-MM-DD, optional."`
 }
 
 func cleanList(e *validate.Errors, field string, xs []string) []string {
@@ -81,6 +83,12 @@ func (s *Service) SetProfile(ctx context.Context, actor authz.Actor, userID int6
 	p.Organisation = e.Text("organisation", in.Organisation, false, 200)
 	p.NDAVersion = e.Text("nda_version", in.NDAVersion, false, 50)
 	p.NDASignedOn = strings.TrimSpace(in.NDASignedOn)
+	p.TermEnds = strings.TrimSpace(in.TermEnds)
+	if p.TermEnds != "" {
+		if _, err := time.Parse(time.DateOnly, p.TermEnds); err != nil {
+			e.Add("term_ends", "%q is not a date YYYY-MM-DD", p.TermEnds)
+		}
+	}
 	if p.TimeZone == "" {
 		p.TimeZone = "UTC"
 	}
@@ -109,15 +117,15 @@ func (s *Service) SetProfile(ctx context.Context, actor authz.Actor, userID int6
 		}
 		p.User, p.UpdatedAt = staffOf(u), s.clock.Now()
 		args := []any{strings.Join(p.Skills, ","), strings.Join(p.Ecosystems, ","), strings.Join(p.Languages, ","), p.TimeZone, p.Availability,
-			p.Status, p.Organisation, p.NDAVersion, p.NDASignedOn, p.UpdatedAt, userID}
+			p.Status, p.Organisation, p.NDAVersion, p.NDASignedOn, p.TermEnds, p.UpdatedAt, userID}
 		res, err := q.Exec(ctx, `UPDATE responder_profiles SET skills = ?, ecosystems = ?, languages = ?, time_zone = ?, availability = ?, status = ?,
-			organisation = ?, nda_version = ?, nda_signed_on = ?, updated_at = ? WHERE user_id = ?`, args...)
+			organisation = ?, nda_version = ?, nda_signed_on = ?, term_ends = ?, updated_at = ? WHERE user_id = ?`, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			if _, err := q.Exec(ctx, `INSERT INTO responder_profiles (skills, ecosystems, languages, time_zone, availability, status, organisation,
-				nda_version, nda_signed_on, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+				nda_version, nda_signed_on, term_ends, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
 				return err
 			}
 		}
@@ -146,7 +154,7 @@ func (s *Service) Roster(ctx context.Context, actor authz.Actor, rq RosterQuery)
 	if rq.Status != "" {
 		where, args = " WHERE status = ?", append(args, rq.Status)
 	}
-	rows, err := q.Query(ctx, `SELECT user_id, skills, ecosystems, languages, time_zone, availability, status, organisation, nda_version, nda_signed_on, updated_at
+	rows, err := q.Query(ctx, `SELECT user_id, skills, ecosystems, languages, time_zone, availability, status, organisation, nda_version, nda_signed_on, term_ends, updated_at
 		FROM responder_profiles`+where+` ORDER BY user_id`, args...)
 	if err != nil {
 		return nil, err
@@ -157,7 +165,7 @@ func (s *Service) Roster(ctx context.Context, actor authz.Actor, rq RosterQuery)
 		var p Profile
 		var uid int64
 		var skills, ecos, langs string
-		if err := rows.Scan(&uid, &skills, &ecos, &langs, &p.TimeZone, &p.Availability, &p.Status, &p.Organisation, &p.NDAVersion, &p.NDASignedOn, &p.UpdatedAt); err != nil {
+		if err := rows.Scan(&uid, &skills, &ecos, &langs, &p.TimeZone, &p.Availability, &p.Status, &p.Organisation, &p.NDAVersion, &p.NDASignedOn, &p.TermEnds, &p.UpdatedAt); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -207,6 +207,13 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/courses":                         {401, 403, 403, 201, 201},
 	"POST /api/v1/courses/{id}/completions":        {401, 403, 404, 404, 404},
 	"GET /api/v1/training/readiness":               {401, 403, 200, 200, 200},
+	// The yearly cycle: openings (public list), a member's agreements, renewals.
+	"GET /api/v1/openings":             {200, 200, 200, 200, 200},
+	"POST /api/v1/openings":            {401, 403, 403, 201, 201},
+	"POST /api/v1/openings/{id}/close": {401, 403, 403, 404, 404},
+	"GET /api/v1/me/agreements":        {401, 403, 200, 200, 200},
+	"POST /api/v1/me/agreements":       {401, 403, 422, 422, 422},
+	"GET /api/v1/people/renewals":      {401, 403, 403, 200, 200},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -282,6 +289,8 @@ var apiBodies = map[string]string{
 	"PUT /api/v1/roster/{id}":                      `{"time_zone": "UTC", "status": "active"}`,
 	"POST /api/v1/courses":                         `{"title": "Course %d", "kind": "internal", "hours": 1}`,
 	"POST /api/v1/courses/{id}/completions":        `{"completed_on": "2026-01-01"}`,
+	"POST /api/v1/openings":                        `{"role": "responder", "title": "Responder %d"}`,
+	"POST /api/v1/me/agreements":                   `{"kinds": ["code_of_conduct"]}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
@@ -447,26 +456,43 @@ var htmlMatrix = map[string]statuses{
 	"POST /docs/{id}":                    {303, 404, 404, 404, 404},
 	"POST /docs/{id}/feedback":           {303, 404, 404, 404, 404},
 	"POST /cases/{id}/playbooks":         {303, 403, 422, 404, 422},
+	// Roster, training, agreements and openings pages (members: 403, as the roster API).
+	"GET /people/roster":                   {303, 403, 200, 200, 200},
+	"GET /people/roster/{id}":              {303, 403, 404, 200, 200},
+	"POST /people/roster/{id}":             {303, 403, 404, 404, 404},
+	"GET /training":                        {303, 403, 200, 200, 200},
+	"POST /training/courses":               {303, 403, 403, 303, 303},
+	"POST /training/courses/{id}/complete": {303, 403, 404, 404, 404},
+	"GET /me/agreements":                   {303, 403, 200, 200, 200},
+	"POST /me/agreements":                  {303, 403, 422, 422, 422},
+	"GET /people/openings":                 {303, 403, 403, 200, 200},
+	"POST /people/openings":                {303, 403, 403, 303, 303},
+	"POST /people/openings/{id}/close":     {303, 403, 403, 404, 404},
 }
 
 // htmlForms are the fields sent with each POST.
 var htmlForms = map[string]url.Values{
-	"POST /account/profile":        {"name": {"Someone"}, "time_zone": {"UTC"}},
-	"POST /account/tokens":         {"name": {"matrix"}, "scope": {"read"}},
-	"POST /admin/users":            {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
-	"POST /admin/users/invite":     {"email": {"inv-%d@example.org"}, "role": {"member"}},
-	"POST /admin/users/{id}":       {"role": {"member"}},
-	"POST /account/password":       {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
-	"POST /report":                 {"summary": {"matrix form report %d"}},
-	"POST /help":                   {"summary": {"matrix help %d"}, "pathway": {"owner_needs_help"}},
-	"POST /admin/pages/{key}":      {"text": {"# Services %d"}},
-	"POST /admin/templates/{name}": {"subject": {"Received {{.TrackingID}} %d"}, "body": {"Thanks, {{.Team}}."}},
-	"POST /reports/bulk-decline":   {"id": {"OSS-SIRT-1999-%d"}, "rationale": {"not a vulnerability"}},
-	"POST /reports/{id}/messages":  {"body": {"hello %d"}},
-	"POST /plan/hours":             {"target": {"case:C-%d"}, "hours": {"1"}},
-	"POST /reports/{id}/triage":    {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
-	"POST /cases":                  {"title": {"Matrix case %d"}},
-	"POST /cases/{id}/read-in":     {"accept": {"on"}},
+	"POST /people/roster/{id}":             {"time_zone": {"UTC"}, "status": {"active"}},
+	"POST /training/courses":               {"title": {"Course %d"}, "kind": {"internal"}, "hours": {"1"}},
+	"POST /training/courses/{id}/complete": {"completed_on": {"2026-01-01"}},
+	"POST /me/agreements":                  {"accept": {"code_of_conduct"}},
+	"POST /people/openings":                {"title": {"Opening %d"}, "role": {"responder"}},
+	"POST /account/profile":                {"name": {"Someone"}, "time_zone": {"UTC"}},
+	"POST /account/tokens":                 {"name": {"matrix"}, "scope": {"read"}},
+	"POST /admin/users":                    {"email": {"form-%d@example.org"}, "role": {"member"}, "password": {"a-long-passphrase"}},
+	"POST /admin/users/invite":             {"email": {"inv-%d@example.org"}, "role": {"member"}},
+	"POST /admin/users/{id}":               {"role": {"member"}},
+	"POST /account/password":               {"current_password": {"wrong one entirely"}, "password": {"a-new-long-passphrase"}, "password2": {"a-new-long-passphrase"}},
+	"POST /report":                         {"summary": {"matrix form report %d"}},
+	"POST /help":                           {"summary": {"matrix help %d"}, "pathway": {"owner_needs_help"}},
+	"POST /admin/pages/{key}":              {"text": {"# Services %d"}},
+	"POST /admin/templates/{name}":         {"subject": {"Received {{.TrackingID}} %d"}, "body": {"Thanks, {{.Team}}."}},
+	"POST /reports/bulk-decline":           {"id": {"OSS-SIRT-1999-%d"}, "rationale": {"not a vulnerability"}},
+	"POST /reports/{id}/messages":          {"body": {"hello %d"}},
+	"POST /plan/hours":                     {"target": {"case:C-%d"}, "hours": {"1"}},
+	"POST /reports/{id}/triage":            {"dp_RP": {"N"}, "dp_SCON": {"Y"}, "dp_RC": {"C"}, "dp_SC": {"M"}, "dp_SE": {"A"}, "dp_U": {"E"}, "dp_PSI": {"S"}},
+	"POST /cases":                          {"title": {"Matrix case %d"}},
+	"POST /cases/{id}/read-in":             {"accept": {"on"}},
 	// Case forms that succeed for a coordinator (the team).
 	"POST /cases/{id}/participants":    {"email": {"web-%d@example.org"}, "role": {"observer"}},
 	"POST /cases/{id}/embargo":         {"action": {"propose"}, "public_date": {"2026-04-14T15:00"}, "public_date_zone": {"Europe/Berlin"}},

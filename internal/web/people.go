@@ -33,20 +33,23 @@ func (h *Handlers) registerPeople(mux *http.ServeMux) {
 	handle("POST /people/candidates/{id}/notes", h.candidateNote)
 	handle("GET /oncall", h.oncallPage)
 	handle("GET /oncall/{file}", h.oncallICS)
+	h.registerPeopleCycle(mux)
 }
 
 type applyPage struct {
 	BasePage
-	Form  people.Application
-	Roles []string
-	Docs  []*knowledge.Doc
-	Done  bool
+	Form     people.Application
+	Roles    []string
+	Docs     []*knowledge.Doc
+	Openings []people.Opening
+	Done     bool
 }
 
 func (h *Handlers) applyPageData(r *http.Request) applyPage {
 	p := applyPage{BasePage: h.base(r, "Join the team"), Roles: people.Roles}
 	// Role descriptions are public documents (kind "role").
 	p.Docs, _ = h.app.Knowledge.List(r.Context(), reqctx.Actor(r.Context()), knowledge.DocQuery{Kind: authz.DocKindPublic, Limit: 20})
+	p.Openings, _ = h.app.People.Openings(r.Context(), reqctx.Actor(r.Context()), false)
 	return p
 }
 

@@ -80,6 +80,7 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		{Label: "Pages", Href: "/admin/pages", Action: authz.ManageSettings},
 		{Label: "Templates", Href: "/admin/templates", Action: authz.ManageSettings},
 		{Label: "Plan", Href: "/plan", Action: authz.ViewProgramme},
+		{Label: "Team", Href: "/people/roster", Action: authz.ViewRoster},
 		{Label: "On call", Href: "/oncall", Action: authz.ViewRoster},
 		{Label: "Docs", Href: "/docs", Action: authz.ListDocs},
 		{Label: "Candidates", Href: "/people/candidates", Action: authz.ManageRecruitment},

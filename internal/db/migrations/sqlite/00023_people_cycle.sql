@@ -1,0 +1,33 @@
+-- +goose Up
+-- The team's yearly cycle (internal/people): openings for roles, the end of a member's
+-- term (then they become alumni and leave on-call rotations), courses that must be
+-- renewed, and a record of the reminders sent so each is sent once.
+
+CREATE TABLE openings (
+    id                  INTEGER PRIMARY KEY,
+    role                TEXT NOT NULL,
+    title               TEXT NOT NULL,
+    description         TEXT NOT NULL DEFAULT '',
+    positions           INTEGER NOT NULL DEFAULT 1,
+    closes_on           TEXT NOT NULL DEFAULT '',
+    closed              INTEGER NOT NULL DEFAULT 0,
+    created_by          TEXT NOT NULL,
+    created_at          TIMESTAMP NOT NULL
+);
+
+ALTER TABLE responder_profiles ADD COLUMN term_ends TEXT NOT NULL DEFAULT '';
+ALTER TABLE courses ADD COLUMN renew_months INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE people_reminders (
+    kind                TEXT NOT NULL,
+    user_id             INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    subject_key         TEXT NOT NULL,
+    sent_at             TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, user_id, subject_key)
+);
+
+-- +goose Down
+DROP TABLE people_reminders;
+ALTER TABLE courses DROP COLUMN renew_months;
+ALTER TABLE responder_profiles DROP COLUMN term_ends;
+DROP TABLE openings;
