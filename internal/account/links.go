@@ -100,13 +100,15 @@ func (s *Service) newLink(ctx context.Context, actor authz.Actor, purpose string
 	var token string
 	err := s.db.InTx(ctx, func(q db.Querier) error {
 		var err error
-		token, err = s.newLinkTx(ctx, q, actor, purpose, userID, email, role)
+		token, err = s.newLinkTx(ctx, q, actor, purpose, userID, email, role, email, map[string]any{"email": email, "role": role})
 		return err
 	})
 	return token, err
 }
 
-func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor, purpose string, userID int64, email string, role authz.Role) (string, error) {
+// newLinkTx creates a link in q; the event names subject and after (the audit log is
+// wider than some addresses may be: see InviteTx).
+func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor, purpose string, userID int64, email string, role authz.Role, subject string, after any) (string, error) {
 	token := randomToken(24)
 	now := s.clock.Now()
 	var uid, by any
@@ -121,21 +123,22 @@ func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor
 		return "", fmt.Errorf("account: create %s link: %w", purpose, err)
 	}
 	_, err := s.events.Append(ctx, q, actor, events.Entry{Action: "user." + purpose + "_link_created",
-		Subject: events.Ref{Type: "user", ID: email}, After: map[string]any{"email": email, "role": role}})
+		Subject: events.Ref{Type: "user", ID: subject}, After: after})
 	return token, err
 }
 
 // InviteTx creates, in the caller's transaction, an invitation link for email with
 // role, or returns "" when a user with that address exists already. The caller has
 // decided that actor may do this (the people service onboards selected candidates: the
-// programme manager's move, not an admin's user management).
+// programme manager's move, not an admin's user management). The event names the
+// candidate, not their address: candidates' personal data stays out of the audit log.
 func (s *Service) InviteTx(ctx context.Context, q db.Querier, actor authz.Actor, email string, role authz.Role) (string, error) {
 	if _, err := UserByEmailTx(ctx, q, email); err == nil {
 		return "", nil
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return "", err
 	}
-	return s.newLinkTx(ctx, q, actor, LinkInvite, 0, email, role)
+	return s.newLinkTx(ctx, q, actor, LinkInvite, 0, email, role, "onboarded candidate", map[string]any{"role": role, "via": "onboarding"})
 }
 
 // LookupLink returns a pending link (for showing the right form), or ErrLinkInvalid.

@@ -121,6 +121,18 @@ func TestCandidatePipeline(t *testing.T) {
 		move("selected", map[string]any{"cohort_id": cohort.ID}).Want(t, 200)
 		move("active", nil).Want(t, 409)
 		move("onboarded", nil).Want(t, 200)
+		// Onboarding invites the new member to create their account, by mail.
+		var body string
+		if err := d.Read().QueryRow(t.Context(), "SELECT body FROM outbox WHERE recipient = ? AND purpose = 'candidate.onboarded'", "ada.volunteer@example.net").Scan(&body); err != nil {
+			t.Fatalf("no onboarding mail: %v", err)
+		}
+		i := strings.Index(body, "/invite/")
+		if i < 0 {
+			t.Fatalf("the onboarding mail has no invitation link: %s", body)
+		}
+		invite := strings.Fields(body[i:])[0]
+		ta.Secret(strings.TrimPrefix(invite, "/invite/"))
+		ta.Browser().Get(invite).Want(t, 200)
 		move("active", nil).Want(t, 200).JSON(t, &c)
 		if c.Stage != "active" || len(c.Next) != 0 || len(c.Accepted) != 2 {
 			t.Fatalf("at the end: %+v", c)

@@ -1,0 +1,78 @@
+package people_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/testapp"
+)
+
+// The team pages without JavaScript: a member edits their profile (a refused form keeps
+// what they typed), the roster lists them, training records a completion, agreements
+// are accepted, and the programme manager publishes an opening.
+func TestTeamPages(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		r := ta.User(authz.RoleResponder)
+		pgmU := ta.User(authz.RolePgM)
+		b := ta.Browser()
+		b.SignIn(r)
+		profile := fmt.Sprintf("/people/roster/%d", r.ID)
+		b.Get(profile).Want(t, 200)
+		res := b.Submit(profile, url.Values{"skills": {"fuzzing, Go"}, "time_zone": {"Mars/Olympus"}, "status": {"active"}, "availability": {"Tue evenings"}}).Want(t, 422)
+		for _, kept := range []string{"fuzzing, Go", "Mars/Olympus", "Tue evenings", "IANA"} {
+			if !strings.Contains(string(res.Body), kept) {
+				t.Errorf("the refused profile form lost %q", kept)
+			}
+		}
+		b.Submit(profile, url.Values{"skills": {"fuzzing, Go"}, "ecosystems": {"Go"}, "time_zone": {"Europe/Lisbon"}, "status": {"active"}}).Want(t, 303)
+		if page := b.Get("/people/roster?skill=fuzzing").Want(t, 200); !strings.Contains(string(page.Body), "Europe/Lisbon") {
+			t.Error("the roster does not list the member by skill")
+		}
+		if page := b.Get("/people/roster?skill=cobol").Want(t, 200); strings.Contains(string(page.Body), "Europe/Lisbon") {
+			t.Error("the skill filter does not filter")
+		}
+
+		pb := ta.Browser()
+		pb.SignIn(pgmU)
+		pb.Submit("/training/courses", url.Values{"title": {""}, "kind": {"internal"}, "hours": {"two"}, "renew_months": {"12"}}).Want(t, 422)
+		pb.Submit("/training/courses", url.Values{"title": {"Coordinating under embargo"}, "kind": {"internal"}, "hours": {"2"}, "renew_months": {"12"}, "roles": {"responder"}}).Want(t, 303)
+		page := b.Get("/training").Want(t, 200)
+		if !strings.Contains(string(page.Body), "Coordinating under embargo") || !strings.Contains(string(page.Body), "Still to do") {
+			t.Fatalf("the training page does not show the missing course: %.500s", page.Body)
+		}
+		var cid int64
+		if err := d.Read().QueryRow(t.Context(), "SELECT id FROM courses").Scan(&cid); err != nil {
+			t.Fatal(err)
+		}
+		b.Submit(fmt.Sprintf("/training/courses/%d/complete", cid), url.Values{"completed_on": {"2026-03-01"}}).Want(t, 303)
+		if page := b.Get("/training").Want(t, 200); !strings.Contains(string(page.Body), "due again by") {
+			t.Error("the training page does not show the renewal date")
+		}
+
+		ta.API("POST", "/api/v1/agreements", ta.Token(pgmU), map[string]any{"kind": "ethics", "body": "Do no harm."}).Want(t, 201)
+		if page := b.Get("/me/agreements").Want(t, 200); !strings.Contains(string(page.Body), "Do no harm.") {
+			t.Error("the agreements page does not show the agreement")
+		}
+		b.Submit("/me/agreements", url.Values{}).Want(t, 422)
+		b.Submit("/me/agreements", url.Values{"accept": {"ethics"}}).Want(t, 303)
+		if page := b.Get("/me/agreements").Want(t, 200); !strings.Contains(string(page.Body), "You accepted this version") {
+			t.Error("the acceptance is not shown")
+		}
+
+		b.Get("/people/openings").Want(t, 403)
+		res = pb.Submit("/people/openings", url.Values{"title": {"Night owls"}, "role": {"responder"}, "positions": {"many"}}).Want(t, 422)
+		if !strings.Contains(string(res.Body), "Night owls") {
+			t.Error("the refused opening form lost the title")
+		}
+		pb.Submit("/people/openings", url.Values{"title": {"Night owls"}, "role": {"responder"}, "positions": {"2"}}).Want(t, 303)
+		if page := ta.Browser().Get("/apply").Want(t, 200); !strings.Contains(string(page.Body), "Night owls") {
+			t.Error("the public application form does not list the opening")
+		}
+	})
+}
