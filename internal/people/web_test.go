@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
@@ -74,5 +75,40 @@ func TestTeamPages(t *testing.T) {
 		if page := ta.Browser().Get("/apply").Want(t, 200); !strings.Contains(string(page.Body), "Night owls") {
 			t.Error("the public application form does not list the opening")
 		}
+	})
+}
+
+// A calendar app subscribes with the member's personal link, without a session or a
+// token; a tampered link, or the link of someone disabled since, finds nothing.
+func TestOnCallSubscriptionLink(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		pgm := ta.Token(ta.User(authz.RolePgM))
+		r := ta.User(authz.RoleResponder)
+		var sc struct {
+			ID int64 `json:"id"`
+		}
+		ta.API("POST", "/api/v1/oncall/schedules", pgm, map[string]any{"name": "Intake", "time_zone": "UTC", "handoff": "weekly", "start": "2026-03-02",
+			"members": []string{r.Email}}).Want(t, 201).JSON(t, &sc)
+		b := ta.Browser()
+		b.SignIn(r)
+		page := string(b.Get("/oncall").Want(t, 200).Body)
+		i := strings.Index(page, fmt.Sprintf("/oncall/%d.ics?u=", sc.ID))
+		if i < 0 {
+			t.Fatalf("the on-call page offers no subscription link: %.800s", page)
+		}
+		link := strings.ReplaceAll(page[i:i+strings.IndexByte(page[i:], '"')], "&amp;", "&")
+		ta.Secret(link[strings.Index(link, "k=")+2:])
+		res := ta.Browser().Get(link).Want(t, 200) // no session
+		if !strings.Contains(string(res.Body), "BEGIN:VEVENT") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/calendar") {
+			t.Fatalf("the subscription link does not serve the calendar: %s %.200s", res.Header.Get("Content-Type"), res.Body)
+		}
+		ta.Browser().Get(link[:len(link)-2] + "xx").Want(t, 404)
+		ta.Browser().Get(strings.Replace(link, fmt.Sprintf("/oncall/%d.ics", sc.ID), fmt.Sprintf("/oncall/%d.ics", sc.ID+1), 1)).Want(t, 404)
+		disabled := true
+		if _, err := ta.App.Accounts.UpdateUser(t.Context(), authz.System("test"), r.ID, account.UserUpdate{Disabled: &disabled}); err != nil {
+			t.Fatal(err)
+		}
+		ta.Browser().Get(link).Want(t, 404)
 	})
 }

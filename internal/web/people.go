@@ -254,6 +254,7 @@ type oncallPage struct {
 	Now       *people.OnDuty
 	Schedules []*people.Schedule
 	Upcoming  map[int64][]people.Shift
+	Feeds     map[int64]string // schedule id → the signed-in user's subscription URL
 }
 
 func (h *Handlers) oncallPage(w http.ResponseWriter, r *http.Request) error {
@@ -269,20 +270,18 @@ func (h *Handlers) oncallPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := oncallPage{BasePage: h.base(r, "On call"), Now: now, Schedules: ss, Upcoming: map[int64][]people.Shift{}}
+	p := oncallPage{BasePage: h.base(r, "On call"), Now: now, Schedules: ss, Upcoming: map[int64][]people.Shift{}, Feeds: map[int64]string{}}
 	t := h.app.Clock.Now()
 	for _, s := range ss {
 		p.Upcoming[s.ID] = s.Shifts(t, t.AddDate(0, 0, 28), 12)
+		p.Feeds[s.ID] = h.feedURL(a.UserID, s.ID)
 	}
 	return h.render(w, r, http.StatusOK, "oncall", p)
 }
 
-// oncallICS serves /oncall/{id}.ics to signed-in staff (session or bearer token).
+// oncallICS serves /oncall/{id}.ics to signed-in staff (session or bearer token), or
+// to a calendar app holding a member's subscription link (?u=…&k=…, see feedURL).
 func (h *Handlers) oncallICS(w http.ResponseWriter, r *http.Request) error {
-	a, err := requireUser(r)
-	if err != nil {
-		return err
-	}
 	file := r.PathValue("file")
 	idStr, ok := strings.CutSuffix(file, ".ics")
 	if !ok {
@@ -291,6 +290,15 @@ func (h *Handlers) oncallICS(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(idStr, 10, 64)
 	if err != nil || id <= 0 {
 		return errNotFound
+	}
+	a, feed := h.feedActor(r, id)
+	if !feed {
+		if r.URL.Query().Has("k") {
+			return errNotFound // a wrong or revoked subscription link
+		}
+		if a, err = requireUser(r); err != nil {
+			return err
+		}
 	}
 	host := "sirt.localhost"
 	if u, err := url.Parse(h.app.Cfg.BaseURL); err == nil && u.Hostname() != "" {

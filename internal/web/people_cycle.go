@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -394,4 +397,35 @@ func (h *Handlers) openingClose(w http.ResponseWriter, r *http.Request) error {
 func init() {
 	// wordsOf shows a stored key in words ("on_leave" → "on leave").
 	funcs["wordsOf"] = func(s string) string { return strings.ReplaceAll(s, "_", " ") }
+}
+
+// feedKey is a calendar app's credential for one user's view of one on-call schedule:
+// calendar apps subscribe by URL and cannot send a session or a bearer token. It is an
+// HMAC under the server's ticket key, so it needs no table; it stops working when the
+// user is disabled or leaves the team (checked on every request).
+func (h *Handlers) feedKey(userID, scheduleID int64) string {
+	mac := hmac.New(sha256.New, h.ticketKey)
+	fmt.Fprintf(mac, "oncall-feed|%d|%d", userID, scheduleID)
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// FeedURL is the subscribable address of schedule id's calendar for the signed-in user.
+func (h *Handlers) feedURL(userID, scheduleID int64) string {
+	return fmt.Sprintf("%s/oncall/%d.ics?u=%d&k=%s", strings.TrimRight(h.app.Cfg.BaseURL, "/"), scheduleID, userID, h.feedKey(userID, scheduleID))
+}
+
+// feedActor authenticates a calendar subscription (?u=…&k=…) for schedule id.
+func (h *Handlers) feedActor(r *http.Request, scheduleID int64) (authz.Actor, bool) {
+	uid, err := strconv.ParseInt(r.URL.Query().Get("u"), 10, 64)
+	if err != nil || uid <= 0 {
+		return authz.Actor{}, false
+	}
+	if !hmac.Equal([]byte(r.URL.Query().Get("k")), []byte(h.feedKey(uid, scheduleID))) {
+		return authz.Actor{}, false
+	}
+	u, err := h.app.Accounts.GetUser(r.Context(), uid)
+	if err != nil || u.Disabled || !u.Actor().IsStaff() {
+		return authz.Actor{}, false
+	}
+	return u.Actor(), true
 }
