@@ -103,7 +103,7 @@ func TestOnCallSubscriptionLink(t *testing.T) {
 		if !strings.Contains(string(res.Body), "BEGIN:VEVENT") || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/calendar") {
 			t.Fatalf("the subscription link does not serve the calendar: %s %.200s", res.Header.Get("Content-Type"), res.Body)
 		}
-		ta.Browser().Get(link[:len(link)-2] + "xx").Want(t, 404)
+		ta.Browser().Get(link[:len(link)-2]+"xx").Want(t, 404)
 		ta.Browser().Get(strings.Replace(link, fmt.Sprintf("/oncall/%d.ics", sc.ID), fmt.Sprintf("/oncall/%d.ics", sc.ID+1), 1)).Want(t, 404)
 		disabled := true
 		if _, err := ta.App.Accounts.UpdateUser(t.Context(), authz.System("test"), r.ID, account.UserUpdate{Disabled: &disabled}); err != nil {
