@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/people"
 )
 
@@ -125,5 +126,51 @@ func (x *API) registerPeopleCycle() {
 			out := &renewalsOut{}
 			out.Body.Items = rs
 			return out, nil
+		})
+
+	// Onboarding checklists (package knowledge: documents of kind onboarding).
+	type onboardingIn struct {
+		UserID int64  `query:"user_id" doc:"Default: yourself."`
+		Role   string `query:"role" default:"responder" doc:"responder, security-buddy, coordinator or programme-manager"`
+	}
+	type onboardingOut struct {
+		Body struct {
+			Items []knowledge.OnboardingList `json:"items"`
+		}
+	}
+	huma.Register(h, reg("training", huma.Operation{OperationID: "training-onboarding", Method: http.MethodGet, Path: Prefix + "/training/onboarding",
+		Summary: "Your onboarding checklists for a role, with what is done (staff; anyone's for the programme manager)"}),
+		func(ctx context.Context, in *onboardingIn) (*onboardingOut, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			ls, err := x.app.Knowledge.Onboarding(ctx, a, in.UserID, in.Role)
+			if err != nil {
+				return nil, Problem(err)
+			}
+			out := &onboardingOut{}
+			out.Body.Items = ls
+			return out, nil
+		})
+	type tickIn struct {
+		Doc  int64 `path:"id"`
+		Body struct {
+			Item   string `json:"item" maxLength:"2000" doc:"The checklist item's text, as listed."`
+			Done   bool   `json:"done"`
+			UserID int64  `json:"user_id,omitempty" doc:"Default: yourself."`
+		}
+	}
+	huma.Register(h, reg("training", huma.Operation{OperationID: "training-onboarding-tick", Method: http.MethodPost, Path: Prefix + "/training/onboarding/{id}/ticks",
+		Summary: "Tick an onboarding checklist item (or untick it with done=false)", DefaultStatus: http.StatusNoContent}),
+		func(ctx context.Context, in *tickIn) (*struct{}, error) {
+			a, err := signedIn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if err := x.app.Knowledge.Tick(ctx, a, in.Body.UserID, in.Doc, in.Body.Item, in.Body.Done); err != nil {
+				return nil, Problem(err)
+			}
+			return nil, nil
 		})
 }

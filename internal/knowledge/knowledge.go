@@ -33,10 +33,17 @@ const (
 	ActionFeedbackTriaged  = "doc.feedback.triaged"
 	ActionCourseCreated    = "course.created"
 	ActionCourseCompletion = "course.completed"
+	ActionOnboardingTick   = "onboarding.item.ticked"
 )
 
 // Event payloads.
 type (
+	OnboardingEvent struct {
+		DocID  int64  `json:"doc_id"`
+		UserID int64  `json:"user_id"`
+		Item   string `json:"item"`
+		Done   bool   `json:"done"`
+	}
 	DocEvent struct {
 		Title   string `json:"title"`
 		Kind    string `json:"kind"`
@@ -94,6 +101,7 @@ type Doc struct {
 	OwnerID   int64     `json:"owner_id,omitempty"`
 	ReviewDue string    `json:"review_due,omitempty" doc:"YYYY-MM-DD"`
 	Checklist []string  `json:"checklist,omitempty" doc:"A playbook's checklist items (- [ ] …), which become case tasks when applied."`
+	Roles     []string  `json:"roles,omitempty" doc:"Onboarding documents: the roles whose onboarding checklist this is (none: every role)."`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -115,10 +123,11 @@ func ParseETag(id int64, v string) (int, bool) {
 
 // DocInput creates or replaces a document's text.
 type DocInput struct {
-	Title     string `json:"title" maxLength:"300"`
-	Kind      string `json:"kind" enum:"playbook,runbook,onboarding,rules_of_engagement,role,other"`
-	Body      string `json:"body" maxLength:"200000" doc:"Markdown."`
-	ReviewDue string `json:"review_due,omitempty" doc:"YYYY-MM-DD: when the owner should review it next."`
+	Title     string   `json:"title" maxLength:"300"`
+	Kind      string   `json:"kind" enum:"playbook,runbook,onboarding,rules_of_engagement,role,other"`
+	Body      string   `json:"body" maxLength:"200000" doc:"Markdown."`
+	ReviewDue string   `json:"review_due,omitempty" doc:"YYYY-MM-DD: when the owner should review it next."`
+	Roles     []string `json:"roles,omitempty" maxItems:"10" doc:"Onboarding documents: the roles whose checklist this is (responder, security-buddy, coordinator, programme-manager); none: every role."`
 }
 
 func (in *DocInput) validate() error {
@@ -131,6 +140,15 @@ func (in *DocInput) validate() error {
 		e.Add("body", "is longer than 200000 bytes")
 	}
 	in.Body = strings.ReplaceAll(in.Body, "\x00", "")
+	roles := []string{}
+	for i, r := range in.Roles {
+		if !slices.Contains(TrainingRoles, r) {
+			e.Add(fmt.Sprintf("roles[%d]", i), "must be one of %s", strings.Join(TrainingRoles, ", "))
+		} else if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	in.Roles = roles
 	in.ReviewDue = strings.TrimSpace(in.ReviewDue)
 	if in.ReviewDue != "" {
 		if _, err := time.Parse(time.DateOnly, in.ReviewDue); err != nil {
@@ -151,14 +169,14 @@ func (s *Service) Create(ctx context.Context, actor authz.Actor, in DocInput) (*
 		return nil, err
 	}
 	now := s.clock.Now()
-	d := &Doc{Title: in.Title, Kind: in.Kind, Version: 1, Body: in.Body, OwnerID: actor.UserID, ReviewDue: in.ReviewDue, CreatedAt: now, UpdatedAt: now}
+	d := &Doc{Title: in.Title, Kind: in.Kind, Version: 1, Body: in.Body, OwnerID: actor.UserID, ReviewDue: in.ReviewDue, Roles: in.Roles, CreatedAt: now, UpdatedAt: now}
 	err := s.db.InTx(ctx, func(q db.Querier) error {
 		var owner any
 		if actor.UserID != 0 {
 			owner = actor.UserID
 		}
-		if err := q.QueryRow(ctx, "INSERT INTO docs (title, kind, version, owner_id, review_due, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id",
-			d.Title, d.Kind, owner, d.ReviewDue, now, now).Scan(&d.ID); err != nil {
+		if err := q.QueryRow(ctx, "INSERT INTO docs (title, kind, version, owner_id, review_due, roles, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id",
+			d.Title, d.Kind, owner, d.ReviewDue, strings.Join(d.Roles, ","), now, now).Scan(&d.ID); err != nil {
 			return fmt.Errorf("knowledge: create: %w", err)
 		}
 		if _, err := q.Exec(ctx, "INSERT INTO doc_versions (doc_id, version, title, body, author, created_at) VALUES (?, 1, ?, ?, ?, ?)",
@@ -194,12 +212,12 @@ func (s *Service) Update(ctx context.Context, actor authz.Actor, id int64, ifVer
 		}
 		now := s.clock.Now()
 		d.Version++
-		d.Title, d.Kind, d.Body, d.UpdatedAt = in.Title, in.Kind, in.Body, now
+		d.Title, d.Kind, d.Body, d.UpdatedAt, d.Roles = in.Title, in.Kind, in.Body, now, in.Roles
 		if in.ReviewDue != "" {
 			d.ReviewDue = in.ReviewDue
 		}
-		res, err := q.Exec(ctx, "UPDATE docs SET title = ?, kind = ?, version = ?, review_due = ?, updated_at = ? WHERE id = ? AND version = ?",
-			d.Title, d.Kind, d.Version, d.ReviewDue, now, d.ID, d.Version-1)
+		res, err := q.Exec(ctx, "UPDATE docs SET title = ?, kind = ?, version = ?, review_due = ?, roles = ?, updated_at = ? WHERE id = ? AND version = ?",
+			d.Title, d.Kind, d.Version, d.ReviewDue, strings.Join(d.Roles, ","), now, d.ID, d.Version-1)
 		if err != nil {
 			return err
 		}
@@ -236,8 +254,9 @@ func (s *Service) Get(ctx context.Context, actor authz.Actor, id int64, version 
 func (s *Service) load(ctx context.Context, q db.Querier, id int64, version int) (*Doc, error) {
 	d := &Doc{ID: id}
 	var owner *int64
-	if err := q.QueryRow(ctx, "SELECT title, kind, version, owner_id, review_due, created_at, updated_at FROM docs WHERE id = ?", id).
-		Scan(&d.Title, &d.Kind, &d.Version, &owner, &d.ReviewDue, &d.CreatedAt, &d.UpdatedAt); err != nil {
+	var roles string
+	if err := q.QueryRow(ctx, "SELECT title, kind, version, owner_id, review_due, roles, created_at, updated_at FROM docs WHERE id = ?", id).
+		Scan(&d.Title, &d.Kind, &d.Version, &owner, &d.ReviewDue, &roles, &d.CreatedAt, &d.UpdatedAt); err != nil {
 		if db.NotFound(err) {
 			return nil, db.ErrNotFound
 		}
@@ -245,6 +264,9 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64, version int)
 	}
 	if owner != nil {
 		d.OwnerID = *owner
+	}
+	if roles != "" {
+		d.Roles = strings.Split(roles, ",")
 	}
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	if version == 0 {

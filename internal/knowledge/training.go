@@ -200,6 +200,8 @@ type Readiness struct {
 	Due       []CourseDue  `json:"due" doc:"Renewable courses with their next due date."`
 	Completed []Completion `json:"completed"`
 	Hours     float64      `json:"hours" doc:"Hours of training completed in total."`
+	// OnboardingOpen counts the role's onboarding checklist items not done yet.
+	OnboardingOpen int `json:"onboarding_open" doc:"Onboarding checklist items for the role not done yet (see GET /api/v1/training/onboarding)."`
 }
 
 // Readiness says which courses userID is missing for role (yourself, or anyone for the
@@ -260,7 +262,14 @@ func (s *Service) Readiness(ctx context.Context, actor authz.Actor, userID int64
 			}
 		}
 	}
-	r.Ready = len(r.Missing) == 0
+	lists, err := s.onboarding(ctx, q, userID, role)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lists {
+		r.OnboardingOpen += l.Open
+	}
+	r.Ready = len(r.Missing) == 0 && r.OnboardingOpen == 0
 	return r, nil
 }
 

@@ -56,6 +56,20 @@ func TestTeamPages(t *testing.T) {
 			t.Error("the training page does not show the renewal date")
 		}
 
+		var doc struct {
+			ID int64 `json:"id"`
+		}
+		ta.API("POST", "/api/v1/docs", ta.Token(pgmU), map[string]any{"title": "Responder onboarding", "kind": "onboarding", "roles": []string{"responder"},
+			"body": "- [ ] Read the CVD policy\n"}).Want(t, 201).JSON(t, &doc)
+		if page := b.Get("/training").Want(t, 200); !strings.Contains(string(page.Body), "Read the CVD policy") || !strings.Contains(string(page.Body), "1 onboarding item") {
+			t.Error("the training page does not show the onboarding checklist")
+		}
+		b.Submit(fmt.Sprintf("/training/onboarding/%d", doc.ID), url.Values{"item": {"Juggle"}, "done": {"true"}, "role": {"responder"}}).Want(t, 422)
+		b.Submit(fmt.Sprintf("/training/onboarding/%d", doc.ID), url.Values{"item": {"Read the CVD policy"}, "done": {"true"}, "role": {"responder"}}).Want(t, 303)
+		if page := b.Get("/training").Want(t, 200); !strings.Contains(string(page.Body), "(done 2026-") {
+			t.Error("the ticked item is not shown as done")
+		}
+
 		ta.API("POST", "/api/v1/agreements", ta.Token(pgmU), map[string]any{"kind": "ethics", "body": "Do no harm."}).Want(t, 201)
 		if page := b.Get("/me/agreements").Want(t, 200); !strings.Contains(string(page.Body), "Do no harm.") {
 			t.Error("the agreements page does not show the agreement")

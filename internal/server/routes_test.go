@@ -208,12 +208,14 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/courses/{id}/completions":        {401, 403, 404, 404, 404},
 	"GET /api/v1/training/readiness":               {401, 403, 200, 200, 200},
 	// The yearly cycle: openings (public list), a member's agreements, renewals.
-	"GET /api/v1/openings":             {200, 200, 200, 200, 200},
-	"POST /api/v1/openings":            {401, 403, 403, 201, 201},
-	"POST /api/v1/openings/{id}/close": {401, 403, 403, 404, 404},
-	"GET /api/v1/me/agreements":        {401, 403, 200, 200, 200},
-	"POST /api/v1/me/agreements":       {401, 403, 422, 422, 422},
-	"GET /api/v1/people/renewals":      {401, 403, 403, 200, 200},
+	"GET /api/v1/openings":                        {200, 200, 200, 200, 200},
+	"POST /api/v1/openings":                       {401, 403, 403, 201, 201},
+	"POST /api/v1/openings/{id}/close":            {401, 403, 403, 404, 404},
+	"GET /api/v1/me/agreements":                   {401, 403, 200, 200, 200},
+	"POST /api/v1/me/agreements":                  {401, 403, 422, 422, 422},
+	"GET /api/v1/people/renewals":                 {401, 403, 403, 200, 200},
+	"GET /api/v1/training/onboarding":             {401, 403, 200, 200, 200},
+	"POST /api/v1/training/onboarding/{id}/ticks": {401, 403, 404, 404, 404},
 }
 
 // apiBodies are valid request bodies per "METHOD /path"; %d is replaced by a counter so
@@ -291,6 +293,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/courses/{id}/completions":        `{"completed_on": "2026-01-01"}`,
 	"POST /api/v1/openings":                        `{"role": "responder", "title": "Responder %d"}`,
 	"POST /api/v1/me/agreements":                   `{"kinds": ["code_of_conduct"]}`,
+	"POST /api/v1/training/onboarding/{id}/ticks":  `{"item": "Read the policy", "done": true}`,
 }
 
 // multipartBody is a file upload (boundary "matrix") for routes that take one.
@@ -475,6 +478,7 @@ var htmlForms = map[string]url.Values{
 	"POST /people/roster/{id}":             {"time_zone": {"UTC"}, "status": {"active"}},
 	"POST /training/courses":               {"title": {"Course %d"}, "kind": {"internal"}, "hours": {"1"}},
 	"POST /training/courses/{id}/complete": {"completed_on": {"2026-01-01"}},
+	"POST /training/onboarding/{id}":       {"item": {"Read the policy"}, "done": {"true"}},
 	"POST /me/agreements":                  {"accept": {"code_of_conduct"}},
 	"POST /people/openings":                {"title": {"Opening %d"}, "role": {"responder"}},
 	"POST /account/profile":                {"name": {"Someone"}, "time_zone": {"UTC"}},

@@ -282,23 +282,23 @@ func (h *Handlers) oncallPage(w http.ResponseWriter, r *http.Request) error {
 // oncallICS serves /oncall/{id}.ics to signed-in staff (session or bearer token), or
 // to a calendar app holding a member's subscription link (?u=…&k=…, see feedURL).
 func (h *Handlers) oncallICS(w http.ResponseWriter, r *http.Request) error {
-	file := r.PathValue("file")
-	idStr, ok := strings.CutSuffix(file, ".ics")
-	if !ok {
-		return errNotFound
-	}
+	idStr, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 	id, err := strconv.ParseInt(idStr, 10, 64)
-	if err != nil || id <= 0 {
-		return errNotFound
+	if !ok || err != nil || id <= 0 {
+		id = 0
 	}
 	a, feed := h.feedActor(r, id)
-	if !feed {
-		if r.URL.Query().Has("k") {
-			return errNotFound // a wrong or revoked subscription link
-		}
+	switch {
+	case feed:
+	case r.URL.Query().Has("k"):
+		return errNotFound // a wrong or revoked subscription link
+	default:
 		if a, err = requireUser(r); err != nil {
 			return err
 		}
+	}
+	if id == 0 {
+		return errNotFound
 	}
 	host := "sirt.localhost"
 	if u, err := url.Parse(h.app.Cfg.BaseURL); err == nil && u.Hostname() != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,7 @@ func (h *Handlers) registerPeopleCycle(mux *http.ServeMux) {
 	handle("GET /training", h.trainingPage)
 	handle("POST /training/courses", h.coursePost)
 	handle("POST /training/courses/{id}/complete", h.completePost)
+	handle("POST /training/onboarding/{id}", h.onboardingTick)
 	handle("GET /me/agreements", h.myAgreementsPage)
 	handle("POST /me/agreements", h.myAgreementsPost)
 	handle("GET /people/openings", h.openingsPage)
@@ -162,8 +164,9 @@ type trainingPage struct {
 	Courses   []knowledge.Course
 	Role      string
 	Roles     []string
-	Readiness *knowledge.Readiness
-	Done      map[int64]string // course id → completed on
+	Readiness  *knowledge.Readiness
+	Onboarding []knowledge.OnboardingList
+	Done       map[int64]string // course id → completed on
 	Manage    bool
 	Course    knowledge.NewCourse
 	Today     string
@@ -195,6 +198,9 @@ func (h *Handlers) trainingData(r *http.Request) (trainingPage, error) {
 		}
 	}
 	p.Readiness = rd
+	if p.Onboarding, err = h.app.Knowledge.Onboarding(r.Context(), a, 0, p.Role); err != nil {
+		return trainingPage{}, err
+	}
 	for _, c := range rd.Completed {
 		p.Done[c.CourseID] = c.CompletedOn
 	}
@@ -271,6 +277,36 @@ func (h *Handlers) completePost(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, http.StatusUnprocessableEntity, "training", p)
 	}
 	h.redirectFlash(w, r, "/training", "Completion recorded.")
+	return nil
+}
+
+func (h *Handlers) onboardingTick(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	done := r.PostFormValue("done") == "true"
+	if err := h.app.Knowledge.Tick(r.Context(), a, 0, id, r.PostFormValue("item"), done); err != nil {
+		fe, ok := validate.As(err)
+		if !ok {
+			return err
+		}
+		p, perr := h.trainingData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Errors = fe
+		return h.render(w, r, http.StatusUnprocessableEntity, "training", p)
+	}
+	msg := "Marked done."
+	if !done {
+		msg = "Marked not done."
+	}
+	h.redirectFlash(w, r, "/training?role="+url.QueryEscape(r.PostFormValue("role")), msg)
 	return nil
 }
 

@@ -26,7 +26,23 @@ CREATE TABLE people_reminders (
     PRIMARY KEY (kind, user_id, subject_key)
 );
 
+-- Onboarding checklists: a document of kind onboarding names the roles it is for; each
+-- member ticks its checklist items (keyed by the item's text, so a new version of the
+-- document keeps the ticks of the items it still has).
+ALTER TABLE docs ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE onboarding_ticks (
+    user_id             INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    doc_id              INTEGER NOT NULL REFERENCES docs (id) ON DELETE CASCADE,
+    item                TEXT NOT NULL,
+    done_on             TEXT NOT NULL,
+    recorded_at         TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, doc_id, item)
+);
+
 -- +goose Down
+DROP TABLE onboarding_ticks;
+ALTER TABLE docs DROP COLUMN roles;
 DROP TABLE people_reminders;
 ALTER TABLE courses DROP COLUMN renew_months;
 ALTER TABLE responder_profiles DROP COLUMN term_ends;
