@@ -161,15 +161,15 @@ func (h *Handlers) profilePost(w http.ResponseWriter, r *http.Request) error {
 
 type trainingPage struct {
 	BasePage
-	Courses   []knowledge.Course
-	Role      string
-	Roles     []string
+	Courses    []knowledge.Course
+	Role       string
+	Roles      []string
 	Readiness  *knowledge.Readiness
 	Onboarding []knowledge.OnboardingList
 	Done       map[int64]string // course id → completed on
-	Manage    bool
-	Course    knowledge.NewCourse
-	Today     string
+	Manage     bool
+	Course     knowledge.NewCourse
+	Today      string
 }
 
 func (h *Handlers) trainingData(r *http.Request) (trainingPage, error) {
