@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
@@ -124,5 +125,49 @@ func TestOnCallSubscriptionLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		ta.Browser().Get(link).Want(t, 404)
+	})
+}
+
+// The programme manager creates a schedule and an override from /oncall; refused forms
+// keep what was typed, and override times are read in the schedule's time zone.
+func TestOnCallForms(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		pgmU := ta.User(authz.RolePgM)
+		a, b := ta.User(authz.RoleResponder), ta.User(authz.RoleResponder)
+		pb := ta.Browser()
+		pb.SignIn(pgmU)
+		res := pb.Submit("/oncall/schedules", url.Values{"name": {"Europe"}, "time_zone": {"Europe/Atlantis"}, "handoff": {"weekly"}, "start": {"2026-03-02"},
+			"members": {a.Email + "\n" + b.Email}}).Want(t, 422)
+		for _, kept := range []string{"Europe/Atlantis", a.Email, b.Email} {
+			if !strings.Contains(string(res.Body), kept) {
+				t.Errorf("the refused schedule form lost %q", kept)
+			}
+		}
+		pb.Submit("/oncall/schedules", url.Values{"name": {"Europe"}, "time_zone": {"Europe/Berlin"}, "handoff": {"weekly"}, "handoff_time": {"09:00"}, "start": {"2026-03-02"},
+			"members": {a.Email + "\n" + b.Email}}).Want(t, 303)
+		var id int64
+		if err := d.Read().QueryRow(t.Context(), "SELECT id FROM oncall_schedules").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("/oncall/schedules/%d/overrides", id)
+		res = pb.Submit(path, url.Values{"email": {b.Email}, "start": {"tomorrow"}, "end": {"2026-03-03T18:00"}, "reason": {"swap"}}).Want(t, 422)
+		if !strings.Contains(string(res.Body), "tomorrow") || !strings.Contains(string(res.Body), "swap") {
+			t.Error("the refused override form lost its input")
+		}
+		pb.Submit(path, url.Values{"email": {b.Email}, "start": {"2026-03-03T09:00"}, "end": {"2026-03-03T18:00"}, "reason": {"swap"}}).Want(t, 303)
+		var start time.Time
+		if err := d.Read().QueryRow(t.Context(), "SELECT starts_at FROM oncall_overrides").Scan(&start); err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC); !start.Equal(want) {
+			t.Errorf("override starts %s, want %s (09:00 in Berlin)", start.UTC(), want)
+		}
+		rb := ta.Browser()
+		rb.SignIn(a)
+		rb.Submit("/oncall/schedules", url.Values{"name": {"Mine"}, "time_zone": {"UTC"}, "handoff": {"weekly"}, "start": {"2026-03-02"}, "members": {a.Email}}).Want(t, 403)
+		if page := rb.Get("/oncall").Want(t, 200); strings.Contains(string(page.Body), "New schedule") {
+			t.Error("a responder is offered the schedule form")
+		}
 	})
 }

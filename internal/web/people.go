@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/httperr"
@@ -255,20 +256,34 @@ type oncallPage struct {
 	Schedules []*people.Schedule
 	Upcoming  map[int64][]people.Shift
 	Feeds     map[int64]string // schedule id → the signed-in user's subscription URL
+	// The programme manager's forms: a new schedule and an override (kept when refused).
+	Manage      bool
+	Form        people.NewSchedule
+	MembersText string
+	Override    overrideForm
+	OverrideFor int64
 }
 
 func (h *Handlers) oncallPage(w http.ResponseWriter, r *http.Request) error {
-	a, err := requireUser(r)
+	p, err := h.oncallData(r)
 	if err != nil {
 		return err
+	}
+	return h.render(w, r, http.StatusOK, "oncall", p)
+}
+
+func (h *Handlers) oncallData(r *http.Request) (oncallPage, error) {
+	a, err := requireUser(r)
+	if err != nil {
+		return oncallPage{}, err
 	}
 	ss, err := h.app.People.Schedules(r.Context(), a)
 	if err != nil {
-		return err
+		return oncallPage{}, err
 	}
 	now, err := h.app.People.OnDutyNow(r.Context(), a)
 	if err != nil {
-		return err
+		return oncallPage{}, err
 	}
 	p := oncallPage{BasePage: h.base(r, "On call"), Now: now, Schedules: ss, Upcoming: map[int64][]people.Shift{}, Feeds: map[int64]string{}}
 	t := h.app.Clock.Now()
@@ -276,7 +291,9 @@ func (h *Handlers) oncallPage(w http.ResponseWriter, r *http.Request) error {
 		p.Upcoming[s.ID] = s.Shifts(t, t.AddDate(0, 0, 28), 12)
 		p.Feeds[s.ID] = h.feedURL(a.UserID, s.ID)
 	}
-	return h.render(w, r, http.StatusOK, "oncall", p)
+	p.Manage = authz.Can(a, authz.ManageRoster, nil) == nil
+	p.Form = people.NewSchedule{TimeZone: "UTC", Handoff: "weekly", HandoffTime: "09:00", Start: t.UTC().Format(time.DateOnly)}
+	return p, nil
 }
 
 // oncallICS serves /oncall/{id}.ics to signed-in staff (session or bearer token), or

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/knowledge"
@@ -32,6 +33,8 @@ func (h *Handlers) registerPeopleCycle(mux *http.ServeMux) {
 	handle("POST /training/onboarding/{id}", h.onboardingTick)
 	handle("GET /me/agreements", h.myAgreementsPage)
 	handle("POST /me/agreements", h.myAgreementsPost)
+	handle("POST /oncall/schedules", h.schedulePost)
+	handle("POST /oncall/schedules/{id}/overrides", h.overridePost)
 	handle("GET /people/openings", h.openingsPage)
 	handle("POST /people/openings", h.openingPost)
 	handle("POST /people/openings/{id}/close", h.openingClose)
@@ -465,3 +468,83 @@ func (h *Handlers) feedActor(r *http.Request, scheduleID int64) (authz.Actor, bo
 	}
 	return u.Actor(), true
 }
+
+// schedulePost creates an on-call schedule from the form on /oncall (programme manager).
+func (h *Handlers) schedulePost(w http.ResponseWriter, r *http.Request) error {
+	in := people.NewSchedule{Name: r.PostFormValue("name"), TimeZone: r.PostFormValue("time_zone"), Handoff: people.Handoff(r.PostFormValue("handoff")),
+		HandoffTime: r.PostFormValue("handoff_time"), Start: r.PostFormValue("start")}
+	for _, line := range strings.FieldsFunc(r.PostFormValue("members"), func(c rune) bool { return c == '\n' || c == ',' || c == '\r' }) {
+		if line = strings.TrimSpace(line); line != "" {
+			in.Members = append(in.Members, line)
+		}
+	}
+	sc, err := h.app.People.CreateSchedule(r.Context(), reqctx.Actor(r.Context()), in)
+	if err != nil {
+		fe, ok := validate.As(err)
+		if !ok {
+			return err
+		}
+		p, perr := h.oncallData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Form, p.MembersText, p.Errors = in, r.PostFormValue("members"), fe
+		return h.render(w, r, http.StatusUnprocessableEntity, "oncall", p)
+	}
+	h.redirectFlash(w, r, "/oncall", fmt.Sprintf("Schedule %q created.", sc.Name))
+	return nil
+}
+
+// overridePost puts someone on duty for a while (programme manager). The form's times
+// are in the schedule's time zone.
+func (h *Handlers) overridePost(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	sc, err := h.app.People.Schedule(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(sc.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	in := people.NewOverride{Email: r.PostFormValue("email"), Reason: r.PostFormValue("reason")}
+	var e validate.Errors
+	parse := func(field string) time.Time {
+		v := strings.TrimSpace(r.PostFormValue(field))
+		t, err := time.ParseInLocation("2006-01-02T15:04", v, loc)
+		if err != nil {
+			e.Add(field, "%q is not a date and time (YYYY-MM-DD HH:MM)", v)
+		}
+		return t
+	}
+	in.Start, in.End = parse("start"), parse("end")
+	err = e.Err()
+	if err == nil {
+		_, err = h.app.People.AddOverride(r.Context(), a, id, in)
+	}
+	if err != nil {
+		fe, ok := validate.As(err)
+		if !ok {
+			return err
+		}
+		p, perr := h.oncallData(r)
+		if perr != nil {
+			return perr
+		}
+		p.Errors, p.OverrideFor = fe, id
+		p.Override = overrideForm{Email: in.Email, Start: r.PostFormValue("start"), End: r.PostFormValue("end"), Reason: in.Reason}
+		return h.render(w, r, http.StatusUnprocessableEntity, "oncall", p)
+	}
+	h.redirectFlash(w, r, "/oncall", "Override added.")
+	return nil
+}
+
+// overrideForm is what the override form sent, kept when it is refused.
+type overrideForm struct{ Email, Start, End, Reason string }
