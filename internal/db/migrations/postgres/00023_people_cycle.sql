@@ -40,7 +40,22 @@ CREATE TABLE onboarding_ticks (
     PRIMARY KEY (user_id, doc_id, item)
 );
 
+-- Durable event subscribers (events.Subscriber): how far each has read the log. The
+-- on-call notifier's cursor moves here from people_cursors.
+CREATE TABLE event_cursors (
+    name                TEXT PRIMARY KEY,
+    seq                 BIGINT NOT NULL
+);
+INSERT INTO event_cursors (name, seq) SELECT name, seq FROM people_cursors;
+DROP TABLE people_cursors;
+
 -- +goose Down
+CREATE TABLE people_cursors (
+    name                TEXT PRIMARY KEY,
+    seq                 BIGINT NOT NULL
+);
+INSERT INTO people_cursors (name, seq) SELECT name, seq FROM event_cursors WHERE name = 'oncall.notify';
+DROP TABLE event_cursors;
 DROP TABLE onboarding_ticks;
 ALTER TABLE docs DROP COLUMN roles;
 DROP TABLE people_reminders;
