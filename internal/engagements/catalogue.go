@@ -1,5 +1,7 @@
 package engagements
 
+import "github.com/oss-sirt/sirt/internal/events"
+
 // The typed event catalogue of the engagements area: every event this package appends
 // has an action below and the payload type the catalogue names (a test checks both).
 const (
@@ -108,9 +110,11 @@ type CampaignEvent struct {
 }
 
 // Catalogue maps each action to a zero value of its payload type.
-var Catalogue = map[string]any{
+var Catalogue = events.Catalogue{
 	EvProjectCreated: ProjectEvent{}, EvProjectUpdated: ProjectEvent{}, EvCreated: CreatedEvent{}, EvStage: StageEvent{},
 	EvContact: ContactEvent{}, EvSpotCheck: SpotCheckEvent{}, EvSpotCheckReminded: ReminderEvent{}, EvSpotCheckOverdue: ReminderEvent{},
 	EvContactReminded: ReminderEvent{}, EvHours: HoursEvent{}, EvRetrospective: RetrospectiveEvent{}, EvWelcome: WelcomeEvent{},
 	EvChannelCreated: ChannelEvent{}, EvCampaignCreated: CampaignEvent{}, EvCampaignUpdated: CampaignEvent{},
 }
+
+func init() { events.Register("engagements", []string{"engagement.", "outreach."}, Catalogue) }

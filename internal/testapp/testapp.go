@@ -46,6 +46,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/server"
 )
 
@@ -117,6 +118,7 @@ func NewWith(t testing.TB, d *db.DB, o Options) *TestApp {
 	}
 	ta.App = app.New(cfg, d, app.Options{Clock: c, Log: log, Argon: CheapArgon})
 	ta.App.Outbound.Resolver = NoDNS{} // tests talk to 127.0.0.1 only; allow it with Config.OutboundAllow
+	ta.checkCatalogues()
 	srv, err := server.New(context.Background(), ta.App, o.Modules...)
 	if err != nil {
 		t.Fatalf("testapp: server: %v", err)
@@ -126,6 +128,27 @@ func NewWith(t testing.TB, d *db.DB, o Options) *TestApp {
 	ta.HTTP.Start()
 	t.Cleanup(ta.HTTP.Close)
 	return ta
+}
+
+// checkCatalogues holds every event the app appends to its domain's typed catalogue
+// (events.Register): an unknown action or an undeclared payload field fails the test.
+func (ta *TestApp) checkCatalogues() {
+	var mu sync.Mutex
+	var bad []string
+	ta.App.Events.Subscribe(func(e events.Event) {
+		if err := events.CheckCatalogue(e); err != nil {
+			mu.Lock()
+			bad = append(bad, err.Error())
+			mu.Unlock()
+		}
+	})
+	ta.T.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range bad {
+			ta.T.Errorf("event catalogue: %s", b)
+		}
+	})
 }
 
 // NoDNS is the resolver of a test app's outbound requests: "localhost" is 127.0.0.1,
