@@ -234,9 +234,9 @@ func (s *Service) Import(ctx context.Context, actor authz.Actor, in ImportInput)
 		if _, err := q.Exec(ctx, "UPDATE plans SET title = ?, current_version = ?, updated_at = ? WHERE id = ?", title, res.Version, now, res.PlanID); err != nil {
 			return err
 		}
-		_, err = s.events.Append(ctx, q, actor, events.Entry{Action: "plan.imported", Subject: events.Ref{Type: "plan", ID: fmt.Sprint(res.PlanID)},
-			After: map[string]any{"name": name, "version": res.Version, "sha256": hash, "total": res.Total, "matched": res.Matched,
-				"added": res.Added, "archived": res.Archived, "warnings": len(res.Warnings)}})
+		_, err = s.events.Append(ctx, q, actor, events.Entry{Action: EvImported, Subject: events.Ref{Type: "plan", ID: fmt.Sprint(res.PlanID)},
+			After: ImportedEvent{Name: name, Version: res.Version, SHA256: hash, Total: res.Total, Matched: res.Matched,
+				Added: res.Added, Archived: res.Archived, Warnings: len(res.Warnings)}})
 		return err
 	})
 	if err != nil {
@@ -622,7 +622,7 @@ func (s *Service) update(ctx context.Context, actor authz.Actor, kind string, id
 		}
 		now := s.clock.Now()
 		before := map[string]any{"status": st.status, "owner_id": st.owner, "due": st.due}
-		after := map[string]any{}
+		after := ItemUpdatedEvent{}
 		status := st.status
 		if in.Status != nil {
 			status = *in.Status
@@ -642,7 +642,7 @@ func (s *Service) update(ctx context.Context, actor authz.Actor, kind string, id
 			if _, err := q.Exec(ctx, "UPDATE "+table+" SET status = ?, completed_at = ?, updated_at = ? WHERE id = ?", status, completed, now, id); err != nil {
 				return err
 			}
-			after["status"] = status
+			after.Status = status
 			if status == InProgress || status == Done {
 				ws, err := openDependencies(ctx, q, st)
 				if err != nil {
@@ -662,13 +662,13 @@ func (s *Service) update(ctx context.Context, actor authz.Actor, kind string, id
 			if _, err := q.Exec(ctx, "UPDATE "+table+" SET owner_id = ?, updated_at = ? WHERE id = ?", owner, now, id); err != nil {
 				return err
 			}
-			after["owner_id"] = *in.OwnerID
+			after.OwnerID = in.OwnerID
 		}
 		if in.Due != nil {
 			if _, err := q.Exec(ctx, "UPDATE "+table+" SET due_date = ?, updated_at = ? WHERE id = ?", *in.Due, now, id); err != nil {
 				return err
 			}
-			after["due"] = *in.Due
+			after.Due = in.Due
 		}
 		if in.Links != nil {
 			if _, err := q.Exec(ctx, "DELETE FROM plan_links WHERE item_type = ? AND item_id = ?", kind, id); err != nil {
@@ -680,11 +680,9 @@ func (s *Service) update(ctx context.Context, actor authz.Actor, kind string, id
 					return err
 				}
 			}
-			after["links"] = *in.Links
+			after.Links = *in.Links
 		}
-		if len(res.Warnings) > 0 {
-			after["warnings"] = res.Warnings
-		}
+		after.Warnings = res.Warnings
 		if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "plan." + kind + ".updated",
 			Subject: events.Ref{Type: "plan_" + kind, ID: fmt.Sprint(id)}, Before: before, After: after}); err != nil {
 			return err
@@ -931,7 +929,7 @@ func (s *Service) LogHours(ctx context.Context, actor authz.Actor, in HoursInput
 			in.Date, in.Note, now).Scan(&h.ID); err != nil {
 			return fmt.Errorf("plan: log hours: %w", err)
 		}
-		_, err := s.events.Append(ctx, q, actor, events.Entry{Action: "plan.hours.logged", Subject: events.Ref{Type: "plan_hours", ID: fmt.Sprint(h.ID)}, After: h})
+		_, err := s.events.Append(ctx, q, actor, events.Entry{Action: EvHoursLogged, Subject: events.Ref{Type: "plan_hours", ID: fmt.Sprint(h.ID)}, After: h})
 		return err
 	})
 	if err != nil {
