@@ -184,7 +184,7 @@ func (s *Service) insertUser(ctx context.Context, q db.Querier, actor authz.Acto
 		return nil, fmt.Errorf("account: create user: %w", err)
 	}
 	_, err = s.events.Append(ctx, q, actor, events.Entry{Action: "user.created", Subject: u.Ref(),
-		After: map[string]any{"email": u.Email, "name": u.Name, "role": u.Role}})
+		After: publicUser(u)})
 	return u, err
 }
 
@@ -330,8 +330,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor authz.Actor, id int64, u
 	return u, err
 }
 
-func publicUser(u *User) map[string]any {
-	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "disabled": u.Disabled, "time_zone": u.TimeZone, "totp_enabled": u.TOTPEnabled}
+func publicUser(u *User) UserEvent {
+	return UserEvent{Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled, TimeZone: u.TimeZone, TOTPEnabled: u.TOTPEnabled}
 }
 
 // DisableUserByEmail disables an account (CLI).

@@ -100,7 +100,7 @@ func (s *Service) newLink(ctx context.Context, actor authz.Actor, purpose string
 	var token string
 	err := s.db.InTx(ctx, func(q db.Querier) error {
 		var err error
-		token, err = s.newLinkTx(ctx, q, actor, purpose, userID, email, role, email, map[string]any{"email": email, "role": role})
+		token, err = s.newLinkTx(ctx, q, actor, purpose, userID, email, role, email, LinkEvent{Email: email, Role: role})
 		return err
 	})
 	return token, err
@@ -108,7 +108,7 @@ func (s *Service) newLink(ctx context.Context, actor authz.Actor, purpose string
 
 // newLinkTx creates a link in q; the event names subject and after (the audit log is
 // wider than some addresses may be: see InviteTx).
-func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor, purpose string, userID int64, email string, role authz.Role, subject string, after any) (string, error) {
+func (s *Service) newLinkTx(ctx context.Context, q db.Querier, actor authz.Actor, purpose string, userID int64, email string, role authz.Role, subject string, after LinkEvent) (string, error) {
 	token := randomToken(24)
 	now := s.clock.Now()
 	var uid, by any
@@ -138,7 +138,7 @@ func (s *Service) InviteTx(ctx context.Context, q db.Querier, actor authz.Actor,
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return "", err
 	}
-	return s.newLinkTx(ctx, q, actor, LinkInvite, 0, email, role, "onboarded candidate", map[string]any{"role": role, "via": "onboarding"})
+	return s.newLinkTx(ctx, q, actor, LinkInvite, 0, email, role, "onboarded candidate", LinkEvent{Role: role, Via: "onboarding"})
 }
 
 // LookupLink returns a pending link (for showing the right form), or ErrLinkInvalid.

@@ -81,7 +81,7 @@ func (s *Service) CreateToken(ctx context.Context, actor authz.Actor, userID int
 			return fmt.Errorf("account: create token: %w", err)
 		}
 		_, err = s.events.Append(ctx, q, actor, events.Entry{Action: "token.created", Subject: events.Ref{Type: "token", ID: fmt.Sprint(t.ID)},
-			After: map[string]any{"user_id": userID, "name": t.Name, "prefix": t.Prefix, "scopes": scopes}})
+			After: TokenEvent{UserID: userID, Name: t.Name, Prefix: t.Prefix, Scopes: scopes}})
 		return err
 	})
 	if err != nil {
