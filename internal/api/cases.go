@@ -23,6 +23,7 @@ type caseOut struct{ Body *cases.Case }
 
 // registerCases adds the case routes (package cases; docs/cases.md).
 func (x *API) registerCases() {
+	x.registerCaseClose()
 	h := x.huma
 	svc := x.app.Cases
 	tags := []string{"cases"}

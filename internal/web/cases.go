@@ -39,6 +39,8 @@ func (h *Handlers) registerCases(mux *http.ServeMux) {
 	handle("POST /cases/{id}/posts", h.casePost)
 	handle("POST /cases/{id}/vulnerabilities", h.caseAddVuln)
 	handle("POST /cases/{id}/status", h.caseStatus)
+	handle("POST /cases/{id}/close", h.caseClose)
+	handle("POST /cases/{id}/reopen", h.caseClose)
 	handle("POST /cases/{id}/packages", h.caseAddPackage)
 	handle("POST /cases/{id}/tasks", h.caseAddTask)
 	handle("POST /cases/{id}/tasks/{task}", h.caseTask)
