@@ -92,7 +92,7 @@ type SurveyInput struct {
 	Anonymous  bool              `json:"anonymous" doc:"Store no identity with the answers (public link only)."`
 	MinN       int               `json:"min_n,omitempty" doc:"Results of a group with fewer responses are hidden (default 1)."`
 	ClosesAt   *time.Time        `json:"closes_at,omitempty" doc:"After this instant the survey takes no answers."`
-	Statements []SurveyStatement `json:"statements" maxItems:"30"`
+	Statements []SurveyStatement `json:"statements,omitempty" maxItems:"30"`
 	Questions  []SurveyQuestion  `json:"questions" maxItems:"100"`
 }
 

@@ -250,7 +250,9 @@ func (h *Handlers) surveySave(w http.ResponseWriter, r *http.Request, id int64) 
 	return h.render(w, r, http.StatusUnprocessableEntity, "survey_builder", p)
 }
 
-func (h *Handlers) surveyCreate(w http.ResponseWriter, r *http.Request) error { return h.surveySave(w, r, 0) }
+func (h *Handlers) surveyCreate(w http.ResponseWriter, r *http.Request) error {
+	return h.surveySave(w, r, 0)
+}
 
 func (h *Handlers) surveyUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
