@@ -294,7 +294,13 @@ func (d Definition) Clean(raw map[string][]string) (Answers, error) {
 				continue
 			}
 		case KindSingle, KindMulti:
-			vals = slices.Compact(vals)
+			var uniq []string
+			for _, v := range vals {
+				if !slices.Contains(uniq, v) {
+					uniq = append(uniq, v)
+				}
+			}
+			vals = uniq
 			bad := false
 			for _, v := range vals {
 				if !slices.Contains(q.Options, v) {
