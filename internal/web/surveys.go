@@ -502,6 +502,12 @@ func init() {
 		return v
 	}
 	funcs["qfield"] = func(i int, k string) string { return fmt.Sprintf("q%d_%s", i, k) }
+	funcs["f2"] = func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', 2, 64)
+	}
 	funcs["first"] = func(vals []string) string {
 		if len(vals) == 0 {
 			return ""
