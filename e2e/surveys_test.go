@@ -120,4 +120,9 @@ func TestSurveyBuildAnswerResults(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#statement-silos .result`)),
 	)
 	s.noSideScroll("survey results")
+	s.do("phone-builder",
+		chromedp.Navigate(ta.URL+"/surveys/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-q0_key`)),
+	)
+	s.noSideScroll("survey builder")
 }
