@@ -33,7 +33,9 @@ func surveyCommands() []*command {
 				return nil
 			}},
 		{name: "survey report", args: "ID", data: true, summary: "Print a survey's summary report (Markdown); with --csv its responses as CSV.",
-			flags: func(fs *flag.FlagSet, _ *config.Config) { fs.Bool("csv", false, "print the responses as CSV (one row per response)") },
+			flags: func(fs *flag.FlagSet, _ *config.Config) {
+				fs.Bool("csv", false, "print the responses as CSV (one row per response)")
+			},
 			run: func(ctx context.Context, env Env, c *config.Config, fs *flag.FlagSet, args []string) error {
 				if len(args) != 1 {
 					return usagef("give the survey's id: sirt survey report ID")
