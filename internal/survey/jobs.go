@@ -23,6 +23,9 @@ var jobActor = authz.System("surveys")
 // closed cases, such as those closed before surveys existed, get none).
 const FeedbackWindow = 30 * 24 * time.Hour
 
+// FeedbackOpen is how long a feedback survey takes answers.
+const FeedbackOpen = 30 * 24 * time.Hour
+
 func (s *Service) runRemind(ctx context.Context, _ jobs.Job) error {
 	now := s.Clock.Now().UTC()
 	return s.DB.InTx(ctx, func(q db.Querier) error {
@@ -143,6 +146,8 @@ func (s *Service) runCaseFeedback(ctx context.Context, _ jobs.Job) error {
 // (finder, owner, collaborators); nothing when the case has one already.
 func (s *Service) caseFeedback(ctx context.Context, caseID int64, publicID, title string) error {
 	in := FeedbackSurvey(publicID, title)
+	closes := s.Clock.Now().UTC().Add(FeedbackOpen)
+	in.ClosesAt = &closes
 	if err := in.check(); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ const (
 )
 
 // LikertLabels are the five points of the scale.
-var LikertLabels = []string{"1 Strongly disagree", "2 Disagree", "3 Neither", "4 Agree", "5 Strongly agree"}
+var LikertLabels = []string{"1 Strongly disagree", "2 Disagree", "3 Neither agree nor disagree", "4 Agree", "5 Strongly agree"}
 
 // SurveyStatement is a problem statement the survey tests.
 type SurveyStatement struct {
