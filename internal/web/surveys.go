@@ -508,6 +508,7 @@ func init() {
 		}
 		return strconv.FormatFloat(*p, 'f', 2, 64)
 	}
+	funcs["inc"] = func(i int) int { return i + 1 }
 	funcs["first"] = func(vals []string) string {
 		if len(vals) == 0 {
 			return ""
