@@ -65,6 +65,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerCases()
 	x.registerEngagements()
 	x.registerPeople()
+	x.registerSurveys()
 	x.registerKnowledge()
 	return x
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/plan"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/settings"
+	"github.com/oss-sirt/sirt/internal/survey"
 	"github.com/oss-sirt/sirt/internal/templates"
 )
 
@@ -69,6 +70,8 @@ type App struct {
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
 	Knowledge *knowledge.Service
+	// Surveys are the team's surveys and the participant feedback of closed cases.
+	Surveys *survey.Service
 
 	keys keyCache
 }
@@ -175,6 +178,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
 	a.People.SetInviter(a.Accounts)   // onboarded candidates get a sign-up link
 	a.People.SetTraining(a.Knowledge) // the yearly cycle reminds re-education due dates
+	a.Surveys = survey.New(survey.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Limits: a.RateLimits, Log: a.Log},
+		survey.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the survey.* jobs
 	a.registerJobs()
 	return a
 }

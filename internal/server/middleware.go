@@ -79,7 +79,7 @@ func observe(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handler
 
 // redactPath drops capability tokens from logged paths (/track/TOKEN, /setup/TOKEN…).
 func redactPath(p string) string {
-	for _, prefix := range []string{"/track/", "/setup/", "/invite/", "/reset/", "/t/"} {
+	for _, prefix := range []string{"/track/", "/setup/", "/invite/", "/reset/", "/t/", "/s/"} { // /s/: survey links
 		if strings.HasPrefix(p, prefix) {
 			return prefix + "…"
 		}

@@ -163,12 +163,23 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
 	"PUT /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
 	"POST /api/v1/engagements/{id}/welcome":      {401, 404, 404, 404, 404},
-	"GET /api/v1/retrospectives/{year}":          {401, 404, 422, 422, 422}, // {year} is not a year
-	"GET /api/v1/outreach/channels":              {401, 404, 200, 200, 200},
-	"POST /api/v1/outreach/channels":             {401, 404, 403, 201, 201},
-	"GET /api/v1/outreach/campaigns":             {401, 404, 200, 200, 200},
-	"POST /api/v1/outreach/campaigns":            {401, 404, 403, 201, 201},
-	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
+
+	// Surveys (internal/survey): staff read, the programme manager and admins build and invite; members never
+	// learn the area exists (404). {id} does not exist (internal/survey tests cover real ones).
+	"GET /api/v1/surveys":                    {401, 404, 200, 200, 200},
+	"POST /api/v1/surveys":                   {401, 404, 403, 201, 201},
+	"GET /api/v1/surveys/{id}":               {401, 404, 404, 404, 404},
+	"PUT /api/v1/surveys/{id}":               {401, 404, 403, 404, 404},
+	"POST /api/v1/surveys/{id}/recipients":   {401, 404, 403, 404, 404},
+	"GET /api/v1/surveys/{id}/results":       {401, 404, 404, 404, 404},
+	"GET /api/v1/surveys/{id}/responses.csv": {401, 404, 404, 404, 404},
+	"GET /api/v1/surveys/{id}/report.md":     {401, 404, 404, 404, 404},
+	"GET /api/v1/retrospectives/{year}":      {401, 404, 422, 422, 422}, // {year} is not a year
+	"GET /api/v1/outreach/channels":          {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/channels":         {401, 404, 403, 201, 201},
+	"GET /api/v1/outreach/campaigns":         {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/campaigns":        {401, 404, 403, 201, 201},
+	"PATCH /api/v1/outreach/campaigns/{id}":  {401, 404, 403, 404, 404},
 	// One vulnerability's export (issue 11).
 	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 403, 422, 404, 422},
 
@@ -275,6 +286,9 @@ var apiBodies = map[string]string{
 	"POST /api/v1/engagements/{id}/hours":        `{"hours": 2}`,
 	"PUT /api/v1/engagements/{id}/retrospective": `{"markdown": "# Retro %d"}`,
 	"POST /api/v1/engagements/{id}/welcome":      `{"to": "maintainer-%d@example.org"}`,
+	"POST /api/v1/surveys":                       `{"title": "Survey %d", "audience": "maintainers", "anonymous": true, "statements": [{"key": "silos", "text": "Silos"}], "questions": [{"key": "q1", "kind": "likert", "text": "Q %d", "statement": "silos"}]}`,
+	"PUT /api/v1/surveys/{id}":                   `{"title": "Survey %d", "audience": "maintainers", "anonymous": true, "questions": [{"key": "q1", "kind": "text", "text": "Q %d"}]}`,
+	"POST /api/v1/surveys/{id}/recipients":       `{"emails": ["recipient-%d@example.org"]}`,
 	"POST /api/v1/outreach/channels":             `{"name": "Channel %d", "kind": "podcast"}`,
 	"POST /api/v1/outreach/campaigns":            `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
 	"PATCH /api/v1/outreach/campaigns/{id}":      `{"contacts_reached": %d}`,
@@ -480,6 +494,19 @@ var htmlMatrix = map[string]statuses{
 	"POST /oncall/schedules/{id}/overrides": {303, 404, 404, 404, 404},
 	"POST /people/openings":                 {303, 403, 403, 303, 303},
 	"POST /people/openings/{id}/close":      {303, 403, 403, 404, 404},
+
+	// Surveys: staff pages (members: 404) and the public form by link token (an unknown token: 404).
+	"GET /surveys":                    {303, 404, 200, 200, 200},
+	"GET /surveys/new":                {303, 404, 403, 200, 200},
+	"POST /surveys":                   {303, 404, 403, 303, 303},
+	"GET /surveys/{id}":               {303, 404, 404, 404, 404},
+	"GET /surveys/{id}/edit":          {303, 404, 404, 404, 404},
+	"POST /surveys/{id}":              {303, 404, 403, 404, 404},
+	"POST /surveys/{id}/recipients":   {303, 404, 403, 404, 404},
+	"GET /surveys/{id}/responses.csv": {303, 404, 404, 404, 404},
+	"GET /surveys/{id}/report.md":     {303, 404, 404, 404, 404},
+	"GET /s/{token}":                  {404, 404, 404, 404, 404},
+	"POST /s/{token}":                 {404, 404, 404, 404, 404},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -524,6 +551,9 @@ var htmlForms = map[string]url.Values{
 	"POST /docs":                       {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps %d"}},
 	"POST /docs/{id}":                  {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps"}, "version": {"1"}},
 	"POST /docs/{id}/feedback":         {"body": {"unclear %d"}},
+	"POST /surveys":                    {"title": {"Survey %d"}, "audience": {"maintainers"}, "q0_key": {"q1"}, "q0_kind": {"likert"}, "q0_text": {"Q %d"}},
+	"POST /surveys/{id}":               {"title": {"Survey %d"}, "audience": {"maintainers"}, "q0_key": {"q1"}, "q0_kind": {"text"}, "q0_text": {"Q %d"}},
+	"POST /surveys/{id}/recipients":    {"emails": {"recipient-%d@example.org"}},
 }
 
 type matrixFixture struct {

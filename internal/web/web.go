@@ -189,6 +189,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerEngagements(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
+	h.registerSurveys(mux)
 }
 
 func staticHandler() http.Handler {
