@@ -30,6 +30,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/plan"
+	"github.com/oss-sirt/sirt/internal/postmortem"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/templates"
@@ -65,6 +66,8 @@ type App struct {
 	Cases *cases.Service
 	// Engagements is the security-buddy programme and outreach.
 	Engagements *engagements.Service
+	// Postmortems is the blameless after-action reviews (post-mortems).
+	Postmortems *postmortem.Service
 	// People is the roster, on-call duty, recruitment and cohorts; Knowledge the
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
@@ -173,6 +176,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
 	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
+	a.Postmortems = postmortem.New(postmortem.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases, Log: a.Log},
+		postmortem.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers postmortem.action_reminders
 	a.registerJobs()
 	return a
 }

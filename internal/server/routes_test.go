@@ -169,6 +169,20 @@ var apiMatrix = map[string]statuses{
 	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
 	// One vulnerability's export (issue 11).
 	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 403, 422, 404, 422},
+	// Post-mortems (internal/postmortem): staff only, members never learn the area exists (404); {id} does not exist
+	// (internal/postmortem tests cover real ones); "POST /api/v1/postmortems" names a case that does not exist (422).
+	"GET /api/v1/postmortems":                         {401, 404, 200, 200, 200},
+	"POST /api/v1/postmortems":                        {401, 404, 422, 422, 422},
+	"GET /api/v1/postmortems/lessons":                 {401, 404, 200, 200, 200},
+	"GET /api/v1/postmortems/{id}":                    {401, 404, 404, 404, 404},
+	"PATCH /api/v1/postmortems/{id}":                  {401, 404, 404, 404, 404},
+	"POST /api/v1/postmortems/{id}/annotations":       {401, 404, 404, 404, 404},
+	"POST /api/v1/postmortems/{id}/actions":           {401, 404, 404, 404, 404},
+	"PATCH /api/v1/postmortems/{id}/actions/{action}": {401, 404, 404, 404, 404},
+	"POST /api/v1/postmortems/{id}/submit":            {401, 404, 404, 404, 404},
+	"POST /api/v1/postmortems/{id}/return":            {401, 404, 404, 404, 404},
+	"POST /api/v1/postmortems/{id}/approve":           {401, 404, 404, 404, 404},
+	"GET /api/v1/postmortems/{id}/summary":            {401, 404, 404, 404, 404},
 
 	// People and knowledge (internal/people, internal/knowledge; docs/people.md). Anyone
 	// may apply; candidates are for the programme manager and admins only (404 for the
@@ -265,6 +279,12 @@ var apiBodies = map[string]string{
 	"POST /api/v1/outreach/channels":             `{"name": "Channel %d", "kind": "podcast"}`,
 	"POST /api/v1/outreach/campaigns":            `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
 	"PATCH /api/v1/outreach/campaigns/{id}":      `{"contacts_reached": %d}`,
+	// Post-mortems.
+	"POST /api/v1/postmortems":                        `{"case_id": "NO-SUCH-CASE-%d"}`,
+	"PATCH /api/v1/postmortems/{id}":                  `{"summary": "Summary %d"}`,
+	"POST /api/v1/postmortems/{id}/annotations":       `{"event_seq": 1, "body": "note %d"}`,
+	"POST /api/v1/postmortems/{id}/actions":           `{"title": "Action %d", "owner": "nobody@example.org", "due": "2027-01-15", "kind": "prevent"}`,
+	"PATCH /api/v1/postmortems/{id}/actions/{action}": `{"status": "done"}`,
 
 	// People and knowledge.
 	"POST /api/v1/candidates":                      `{"name": "Applicant %d", "email": "applicant-%d@example.net", "role": "responder"}`,
