@@ -78,12 +78,12 @@ func (s *Service) SummaryMarkdown(ctx context.Context, actor authz.Actor, id int
 
 // Summary renders the executive summary as md, html or pdf: the bytes and content type.
 func (s *Service) Summary(ctx context.Context, actor authz.Actor, id int64, format string) ([]byte, string, error) {
-	if format != "" && format != "md" && format != "html" && format != "pdf" {
-		return nil, "", validate.Field("format", "%q is not one of md, html, pdf", format)
-	}
 	md, p, err := s.SummaryMarkdown(ctx, actor, id)
 	if err != nil {
 		return nil, "", err
+	}
+	if format != "" && format != "md" && format != "html" && format != "pdf" {
+		return nil, "", validate.Field("format", "%q is not one of md, html, pdf", format)
 	}
 	return render(format, "Post-mortem: "+p.Title, md, s.cfg.BaseURL)
 }
