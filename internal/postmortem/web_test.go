@@ -18,15 +18,15 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		caseID := f.seededCase(t, nil)
 		b := f.ta.Browser()
 		b.SignIn(f.resp)
-		if r := b.Get("/cases/" + caseID).Want(t, 200); strings.Contains(string(r.Body), "Start post-mortem") {
+		if r := b.Get("/cases/"+caseID).Want(t, 200); strings.Contains(string(r.Body), "Start post-mortem") {
 			t.Error("an open embargoed case offers a post-mortem")
 		}
 		f.call(t, "POST", "/cases/"+caseID+"/early-release", f.tResp, map[string]any{"reason": "fix shipped"}, 200)
-		r := b.Get("/cases/" + caseID).Want(t, 200)
+		r := b.Get("/cases/"+caseID).Want(t, 200)
 		if !strings.Contains(string(r.Body), `href="/postmortems/new?case=`+caseID+`"`) {
 			t.Fatalf("the case page has no Start post-mortem link: %.3000s", r.Body)
 		}
-		r = b.Get("/postmortems/new?case=" + caseID).Want(t, 200)
+		r = b.Get("/postmortems/new?case="+caseID).Want(t, 200)
 		if !strings.Contains(string(r.Body), `value="`+caseID+`"`) {
 			t.Error("the new form does not carry the case id")
 		}
@@ -59,7 +59,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		o := f.ta.Browser()
 		o.SignIn(f.other)
 		o.Submit(path+"/review", url.Values{"do": {"approve"}}).Want(t, 303)
-		if r = b.Get(path + "/summary/pdf").Want(t, 200); !strings.HasPrefix(string(r.Body), "%PDF-") {
+		if r = b.Get(path+"/summary/pdf").Want(t, 200); !strings.HasPrefix(string(r.Body), "%PDF-") {
 			t.Error("the summary PDF is not a PDF")
 		}
 		if r = b.Get("/postmortems/lessons").Want(t, 200); !strings.Contains(string(r.Body), "Test empty lists.") {
