@@ -449,3 +449,60 @@ func TestFeedbackAndCatalogue(t *testing.T) {
 		}
 	})
 }
+
+// TestReportEmbargoBreakAndEngagement: the timeline of a case opened from a report
+// holds the report's events too (before the case's); a case whose embargo was broken
+// makes an embargo-break post-mortem; an engagement's post-mortem reads its events.
+func TestReportEmbargoBreakAndEngagement(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		var rep struct {
+			ID string `json:"id"`
+		}
+		f.call(t, "POST", "/reports", "", map[string]any{"summary": "Signature bypass in release verifier", "details": "An empty signature list verifies.",
+			"affected": []map[string]any{{"package": map[string]any{"ecosystem": "Go", "name": "example.org/relsig"}, "versions": []string{"0.4.0"}}}}, 201).JSON(t, &rep)
+		f.ta.Clock.Advance(time.Hour)
+		var c cases.Case
+		f.call(t, "POST", "/cases", f.tResp, map[string]any{"report_id": rep.ID}, 201).JSON(t, &c)
+		f.ta.Clock.Advance(time.Hour)
+		f.call(t, "POST", "/cases/"+c.PublicID+"/embargo-break", f.tResp, map[string]any{"reason": "posted on a public list"}, 200)
+		p := f.start(t, f.tResp, c.PublicID)
+		if p.Kind != postmortem.KindEmbargoBreak {
+			t.Errorf("kind %s, want embargo_break", p.Kind)
+		}
+		var got postmortem.Postmortem
+		f.call(t, "GET", fmt.Sprintf("/postmortems/%d", p.ID), f.tResp, nil, 200).JSON(t, &got)
+		var reportEvents, caseEvents int
+		for i, e := range got.Timeline {
+			if strings.HasPrefix(e.Action, "report.") {
+				reportEvents++
+			}
+			if strings.HasPrefix(e.Action, "case.") {
+				caseEvents++
+			}
+			if i > 0 && got.Timeline[i-1].Seq >= e.Seq {
+				t.Fatalf("timeline out of order at %d", i)
+			}
+		}
+		if reportEvents == 0 || caseEvents == 0 || got.Timeline[0].Action[:7] != "report." {
+			t.Fatalf("timeline of a case from a report: %d report and %d case events, first %s", reportEvents, caseEvents, got.Timeline[0].Action)
+		}
+
+		var proj struct {
+			ID int64 `json:"id"`
+		}
+		f.call(t, "POST", "/projects", f.tPgM, map[string]any{"name": "relsig", "repo_url": "https://git.example.org/relsig"}, 201).JSON(t, &proj)
+		var eng struct {
+			ID int64 `json:"id"`
+		}
+		f.call(t, "POST", "/engagements", f.tPgM, map[string]any{"project_id": proj.ID, "buddy": f.resp.Email, "origin": "outreach"}, 201).JSON(t, &eng)
+		var ep postmortem.Postmortem
+		f.call(t, "POST", "/postmortems", f.tPgM, map[string]any{"engagement_id": eng.ID}, 201).JSON(t, &ep)
+		if ep.Kind != postmortem.KindEngagement || len(ep.Timeline) == 0 || ep.Timeline[0].Action != "engagement.created" {
+			t.Fatalf("engagement post-mortem %+v", ep)
+		}
+		f.call(t, "POST", "/postmortems", f.tMem, map[string]any{"engagement_id": eng.ID}, 404)
+		f.call(t, "POST", "/postmortems", f.tResp, map[string]any{"engagement_id": 999999}, 422)
+		f.call(t, "POST", "/postmortems", f.tResp, map[string]any{}, 422)
+	})
+}

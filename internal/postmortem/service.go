@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -320,7 +321,16 @@ func (s *Service) Start(ctx context.Context, actor authz.Actor, in NewPostmortem
 			switch {
 			case c.exercise:
 				kind = KindExercise
-			case kind == "" || kind == KindExercise || kind == KindEngagement:
+			case kind == "":
+				var broken int
+				if err := q.QueryRow(ctx, "SELECT COUNT(*) FROM events WHERE case_id = ? AND action = 'case.embargo.broken'", c.id).Scan(&broken); err != nil {
+					return err
+				}
+				kind = KindCase
+				if broken > 0 {
+					kind = KindEmbargoBreak
+				}
+			case kind == KindExercise || kind == KindEngagement:
 				kind = KindCase
 			}
 			if title == "" {
@@ -478,43 +488,73 @@ func (s *Service) List(ctx context.Context, actor authz.Actor) ([]Postmortem, er
 const fixedRFC3339 = "2006-01-02T15:04:05.000000000Z07:00"
 
 // timeline reads every event of the post-mortem's subject the actor may see, in order,
-// with the annotations.
+// with the annotations: a case's events and those of the report it came from (intake,
+// triage, the finder's messages), or an engagement's.
 func (s *Service) timeline(ctx context.Context, q db.Querier, actor authz.Actor, p *Postmortem) ([]PostmortemEntry, error) {
-	sys := authz.System("postmortem")
-	qu := events.Query{Limit: 1000}
+	var queries []events.Query
 	if p.caseRow != 0 {
-		qu.CaseID = p.caseRow
+		queries = append(queries, events.Query{CaseID: p.caseRow})
+		var report string
+		err := q.QueryRow(ctx, "SELECT r.public_id FROM cases c JOIN reports r ON r.id = c.report_id WHERE c.id = ?", p.caseRow).Scan(&report)
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+		if report != "" {
+			queries = append(queries, events.Query{Subject: &events.Ref{Type: "report", ID: report}})
+		}
 	} else {
-		qu.Subject = &events.Ref{Type: "engagement", ID: strconv.FormatInt(p.EngagementID, 10)}
+		queries = append(queries, events.Query{Subject: &events.Ref{Type: "engagement", ID: strconv.FormatInt(p.EngagementID, 10)}})
 	}
+	var evs []events.Event
+	seen := map[int64]bool{}
+	for _, qu := range queries {
+		got, err := s.allEvents(ctx, q, qu)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range got {
+			if !seen[e.Seq] {
+				seen[e.Seq] = true
+				evs = append(evs, e)
+			}
+		}
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
 	notes, err := annotationsOf(ctx, q, p.ID)
 	if err != nil {
 		return nil, err
 	}
 	team := p.policy.Case == nil || authz.Can(actor, authz.ReadInternal, *p.policy.Case) == nil
 	out := []PostmortemEntry{}
+	for _, e := range evs {
+		if !authz.CanSeePostmortemEvent(actor, p.policy, caseEvent(e)) {
+			continue
+		}
+		actorName := e.Actor
+		if !team && !strings.HasPrefix(actorName, "system") {
+			actorName = "a participant" // the party's identity is the case's to show
+		}
+		out = append(out, PostmortemEntry{Seq: e.Seq, At: e.At.UTC().Format(fixedRFC3339), Action: e.Action, Actor: actorName,
+			Summary: describe(e, team), Annotations: notes[e.Seq]})
+	}
+	return out, nil
+}
+
+// allEvents pages through every event matching qu (the caller filters them).
+func (s *Service) allEvents(ctx context.Context, q db.Querier, qu events.Query) ([]events.Event, error) {
+	qu.Limit = 1000
+	var out []events.Event
 	for {
-		evs, err := s.Events.List(ctx, q, sys, qu)
+		evs, err := s.Events.List(ctx, q, authz.System("postmortem"), qu)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range evs {
-			if !authz.CanSeePostmortemEvent(actor, p.policy, caseEvent(e)) {
-				continue
-			}
-			actorName := e.Actor
-			if !team && !strings.HasPrefix(actorName, "system") {
-				actorName = "a participant" // the party's identity is the case's to show
-			}
-			out = append(out, PostmortemEntry{Seq: e.Seq, At: e.At.UTC().Format(fixedRFC3339), Action: e.Action, Actor: actorName,
-				Summary: describe(e, team), Annotations: notes[e.Seq]})
-		}
+		out = append(out, evs...)
 		if len(evs) < qu.Limit {
-			break
+			return out, nil
 		}
 		qu.AfterSeq = evs[len(evs)-1].Seq
 	}
-	return out, nil
 }
 
 // ---- sections ----
