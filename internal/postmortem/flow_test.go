@@ -145,8 +145,14 @@ func TestTimelineHasEveryEventInOrder(t *testing.T) {
 		if !strings.Contains(md, "We **fixed** it.") || !strings.Contains(md, "No user was affected.") {
 			t.Fatalf("summary: %s", md)
 		}
-		if b := string(f.call(t, "GET", fmt.Sprintf("/postmortems/%d/summary?format=pdf", p.ID), f.tResp, nil, 200).Body); !strings.HasPrefix(b, "%PDF-") {
-			t.Fatal("summary pdf is not a PDF")
+		// One page, however long the sections.
+		long := strings.Repeat("A long paragraph about what happened and why it mattered to the maintainers. ", 200)
+		f.call(t, "PATCH", fmt.Sprintf("/postmortems/%d", p.ID), f.tResp, map[string]any{"summary": "We **fixed** it. " + long, "lessons": long}, 200)
+		for i := 0; i < 12; i++ {
+			f.call(t, "POST", fmt.Sprintf("/postmortems/%d/actions", p.ID), f.tResp, map[string]any{"title": fmt.Sprintf("Action %d", i), "owner": f.resp.Email, "due": "2027-01-15", "kind": "process"}, 201)
+		}
+		if b := string(f.call(t, "GET", fmt.Sprintf("/postmortems/%d/summary?format=pdf", p.ID), f.tResp, nil, 200).Body); !strings.HasPrefix(b, "%PDF-") || strings.Count(b, "/Type /Page\n") != 1 {
+			t.Fatalf("summary pdf is not a one-page PDF (%d pages)", strings.Count(b, "/Type /Page\n"))
 		}
 		if b := string(f.call(t, "GET", fmt.Sprintf("/postmortems/%d/summary?format=html", p.ID), f.tResp, nil, 200).Body); !strings.Contains(b, "<strong>fixed</strong>") {
 			t.Fatalf("summary html: %s", b)

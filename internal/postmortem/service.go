@@ -690,21 +690,23 @@ func (s *Service) Annotate(ctx context.Context, actor authz.Actor, id int64, in 
 }
 
 func annotationsOf(ctx context.Context, q db.Querier, id int64) (map[int64][]PostmortemAnnotation, error) {
-	rows, err := db.All(ctx, q, func(sc db.Scanner) (PostmortemAnnotation, error) {
-		var a PostmortemAnnotation
-		var author int64
-		err := sc.Scan(&a.ID, &a.EventSeq, &author, &a.Body, &a.CreatedAt)
-		a.Author, a.CreatedAt = strconv.FormatInt(author, 10), a.CreatedAt.UTC()
-		return a, err
+	type row struct {
+		a      PostmortemAnnotation
+		author int64
+	}
+	rows, err := db.All(ctx, q, func(sc db.Scanner) (row, error) {
+		var r row
+		err := sc.Scan(&r.a.ID, &r.a.EventSeq, &r.author, &r.a.Body, &r.a.CreatedAt)
+		r.a.CreatedAt = r.a.CreatedAt.UTC()
+		return r, err
 	}, "SELECT id, event_seq, author_id, body, created_at FROM pm_annotations WHERE postmortem_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, err
 	}
 	out := map[int64][]PostmortemAnnotation{}
-	for _, a := range rows {
-		uid, _ := strconv.ParseInt(a.Author, 10, 64)
-		a.Author = userEmail(ctx, q, uid)
-		out[a.EventSeq] = append(out[a.EventSeq], a)
+	for _, r := range rows {
+		r.a.Author = userEmail(ctx, q, r.author)
+		out[r.a.EventSeq] = append(out[r.a.EventSeq], r.a)
 	}
 	return out, nil
 }
