@@ -395,6 +395,12 @@ func TestExercise(t *testing.T) {
 
 type feedback struct{}
 
+type feedbackPtr struct{}
+
+func (*feedbackPtr) CaseFeedback(context.Context, int64) (string, int, error) {
+	panic("called through a nil pointer")
+}
+
 func (feedback) CaseFeedback(context.Context, int64) (string, int, error) {
 	return "- Clear process (4 of 5)", 5, nil
 }
@@ -415,7 +421,12 @@ func TestFeedbackAndCatalogue(t *testing.T) {
 		if md := string(f.call(t, "GET", fmt.Sprintf("/postmortems/%d/summary", p.ID), f.tResp, nil, 200).Body); !strings.Contains(md, "Clear process") {
 			t.Fatalf("summary without feedback: %s", md)
 		}
+		var none *feedbackPtr
+		f.ta.App.Postmortems.SetFeedback(none) // a nil pointer detaches, it does not panic
+		f.call(t, "GET", fmt.Sprintf("/postmortems/%d", p.ID), f.tResp, nil, 200)
 		f.ta.App.Postmortems.SetFeedback(nil)
+		var nilSvc *postmortem.Service
+		nilSvc.SetFeedback(feedback{})
 		path := fmt.Sprintf("/postmortems/%d", p.ID)
 		f.call(t, "PATCH", path, f.tResp, map[string]any{"summary": "s"}, 200)
 		f.call(t, "POST", path+"/annotations", f.tResp, map[string]any{"event_seq": got.Timeline[0].Seq, "body": "n"}, 201)

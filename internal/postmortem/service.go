@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,8 +122,17 @@ func New(d Deps, cfg Config) *Service {
 	return s
 }
 
-// SetFeedback attaches participant feedback (nil detaches it).
-func (s *Service) SetFeedback(f Feedback) { s.feedback = f }
+// SetFeedback attaches participant feedback; nil (also a nil pointer in the interface)
+// detaches it, and a nil Service ignores the call.
+func (s *Service) SetFeedback(f Feedback) {
+	if s == nil {
+		return
+	}
+	if v := reflect.ValueOf(f); f != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		f = nil
+	}
+	s.feedback = f
+}
 
 func (s *Service) today() calendar.Date { return calendar.DateOf(s.Clock.Now().UTC()) }
 
