@@ -50,8 +50,11 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 	if in.ReportID != "" && !actor.IsStaff() && !actor.IsSystem() {
 		return nil, validate.Field("report_id", "only the team opens cases from reports; leave report_id out to open a case for your own project")
 	}
-	if in.Exercise && !actor.IsStaff() && !actor.IsSystem() {
+	switch {
+	case in.Exercise && !actor.IsStaff() && !actor.IsSystem():
 		e.Add("exercise", "only the team runs exercises")
+	case in.Exercise && in.ReportID != "":
+		e.Add("exercise", "an exercise is opened directly, not from a real report (its finder would be mailed)")
 	}
 	if err := e.Err(); err != nil {
 		return nil, err

@@ -324,6 +324,9 @@ func TestExercise(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		f.call(t, "POST", "/cases", f.tMem, map[string]any{"title": "Drill", "exercise": true}, 422)
+		if r := f.call(t, "POST", "/cases", f.tResp, map[string]any{"report_id": "OSS-SIRT-2026-9999", "exercise": true}, 422); !strings.Contains(r.Problem(t).Text(), "exercise") {
+			t.Errorf("an exercise from a report: %s", r.Problem(t).Text())
+		}
 		caseID := f.seededCase(t, map[string]any{"exercise": true})
 		var c cases.Case
 		f.call(t, "GET", "/cases/"+caseID, f.tResp, nil, 200).JSON(t, &c)
