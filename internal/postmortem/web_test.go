@@ -48,6 +48,10 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		if !strings.Contains(string(r.Body), "kept summary") {
 			t.Error("refused sections lost the input")
 		}
+		r = b.Submit(path, url.Values{"version": {"1"}, "summary": {"stale edit kept"}}).Want(t, 409)
+		if !strings.Contains(string(r.Body), "stale edit kept") || !strings.Contains(string(r.Body), "changed by someone else") {
+			t.Errorf("a stale edit lost the input or the reason: %.3000s", r.Body)
+		}
 		r = b.Submit(path+"/actions", url.Values{"title": {"Keep the action"}, "owner": {f.other.Email}, "due": {"soon"}, "kind": {"prevent"}}).Want(t, 422)
 		if !strings.Contains(string(r.Body), "Keep the action") || !strings.Contains(string(r.Body), "is not a date") {
 			t.Errorf("refused action lost the input or the message: %.3000s", r.Body)

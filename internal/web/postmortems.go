@@ -10,6 +10,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/engagements"
+	"github.com/oss-sirt/sirt/internal/httperr"
 	"github.com/oss-sirt/sirt/internal/postmortem"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
@@ -217,13 +218,22 @@ func (h *Handlers) postmortemPost(w http.ResponseWriter, r *http.Request) error 
 		return errNotFound
 	}
 	if err != nil {
-		if fe, ok := validate.As(err); ok {
+		fe, ok := validate.As(err)
+		status := http.StatusUnprocessableEntity
+		if !ok && httperr.Map(err).Status == http.StatusConflict {
+			// A broken state rule (changed by someone else meanwhile, already in review):
+			// the form comes back with what was typed and the reason.
+			var e validate.Errors
+			e.Add(map[string]string{"sections": "version", "review": "do"}[form], "%s", err.Error())
+			fe, ok, status = e, true, http.StatusConflict
+		}
+		if ok {
 			p, perr := h.postmortemDetail(r)
 			if perr != nil {
 				return perr
 			}
 			p.Errors, p.Form, p.FormName = fe, f, form
-			return h.render(w, r, http.StatusUnprocessableEntity, "postmortem", p)
+			return h.render(w, r, status, "postmortem", p)
 		}
 		return err
 	}
