@@ -12,6 +12,7 @@ const (
 	EvSubmitted      = "postmortem.submitted"
 	EvPublished      = "postmortem.published"
 	EvReturned       = "postmortem.returned"
+	EvContentRead    = "postmortem.content_read"
 )
 
 // CreatedEvent is the payload of EvCreated.
@@ -56,9 +57,15 @@ type StateEvent struct {
 	To   State `json:"to"`
 }
 
+// ContentReadEvent is the payload of EvContentRead: an admin who is not on the case read
+// the post-mortem of its content (audited, as the case's own pages are).
+type ContentReadEvent struct {
+	Case string `json:"case"`
+}
+
 // Catalogue maps each action to a zero value of its payload type.
 var Catalogue = map[string]any{
 	EvCreated: CreatedEvent{}, EvUpdated: UpdatedEvent{}, EvAnnotated: AnnotatedEvent{}, EvActionAdded: ActionEvent{},
 	EvActionStatus: ActionEvent{}, EvActionReminded: ReminderEvent{}, EvSubmitted: StateEvent{}, EvPublished: StateEvent{},
-	EvReturned: StateEvent{},
+	EvReturned: StateEvent{}, EvContentRead: ContentReadEvent{},
 }

@@ -443,6 +443,7 @@ func TestFeedbackAndCatalogue(t *testing.T) {
 		f.call(t, "POST", path+"/return", f.tResp, nil, 200)
 		f.call(t, "POST", path+"/submit", f.tResp, nil, 200)
 		f.call(t, "POST", path+"/approve", f.tOther, nil, 200)
+		f.call(t, "GET", path, f.ta.Token(f.ta.User(authz.RoleAdmin)), nil, 200) // audited
 		evs, err := f.ta.App.Events.List(ctx, d.Read(), authz.System("test"), events.Query{Action: "postmortem.", Limit: 1000})
 		if err != nil {
 			t.Fatal(err)

@@ -455,6 +455,15 @@ func (s *Service) Get(ctx context.Context, actor authz.Actor, id int64) (*Postmo
 	if p.Actions, err = actionsOf(ctx, q, p.ID); err != nil {
 		return nil, err
 	}
+	// An admin who is not on the case reads its content: audited, as on the case's pages.
+	if actor.Role == authz.RoleAdmin && actor.UserID != 0 && p.policy.Case != nil && p.policy.Case.Member == nil {
+		if err := s.DB.InTx(ctx, func(q db.Querier) error {
+			_, err := s.Events.Append(ctx, q, actor, events.Entry{Action: EvContentRead, Subject: ref(p.ID), After: ContentReadEvent{Case: p.Case}})
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
 	if s.feedback != nil && p.caseRow != 0 {
 		md, n, err := s.feedback.CaseFeedback(ctx, p.caseRow)
 		if err != nil {
