@@ -394,6 +394,16 @@ func (s *Service) caseEmbargo(ctx context.Context, q db.Querier, a *Advisory) (C
 // than the case's agreed public date, unless the case is public already (the date was
 // reached, or a coordinator recorded an early release or an embargo break).
 func (s *Service) releasable(ctx context.Context, q db.Querier, a *Advisory, at time.Time) error {
+	if a.CaseID != nil {
+		// A tabletop exercise never publishes.
+		var exercise bool
+		if err := q.QueryRow(ctx, "SELECT exercise FROM cases WHERE id = ?", *a.CaseID).Scan(&exercise); err != nil && !db.NotFound(err) {
+			return err
+		}
+		if exercise {
+			return &stateError{fmt.Sprintf("advisory %s belongs to an exercise case; an exercise is never published", a.PublicID)}
+		}
+	}
 	ce, err := s.caseEmbargo(ctx, q, a)
 	if err != nil {
 		return err
@@ -485,6 +495,10 @@ func (s *Service) runPublishJob(ctx context.Context, j jobs.Job) error {
 			var ee *EmbargoError
 			if errors.As(err, &ee) {
 				return nil // the case's date moved later without us: the advisory waits for it
+			}
+			var se *stateError
+			if errors.As(err, &se) {
+				return nil // an exercise: never published
 			}
 			return err
 		}

@@ -67,6 +67,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerPeople()
 	x.registerSurveys()
 	x.registerKnowledge()
+	x.registerPostmortems()
 	return x
 }
 

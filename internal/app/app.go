@@ -30,6 +30,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
 	"github.com/oss-sirt/sirt/internal/plan"
+	"github.com/oss-sirt/sirt/internal/postmortem"
 	"github.com/oss-sirt/sirt/internal/ratelimit"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/survey"
@@ -66,6 +67,8 @@ type App struct {
 	Cases *cases.Service
 	// Engagements is the security-buddy programme and outreach.
 	Engagements *engagements.Service
+	// Postmortems is the blameless after-action reviews (post-mortems).
+	Postmortems *postmortem.Service
 	// People is the roster, on-call duty, recruitment and cohorts; Knowledge the
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
@@ -180,6 +183,9 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People.SetTraining(a.Knowledge) // the yearly cycle reminds re-education due dates
 	a.Surveys = survey.New(survey.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Limits: a.RateLimits, Log: a.Log},
 		survey.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the survey.* jobs
+	a.Postmortems = postmortem.New(postmortem.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases, Log: a.Log},
+		postmortem.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers postmortem.action_reminders
+	a.Postmortems.SetFeedback(a.Surveys) // participant feedback answers appear in the post-mortem
 	a.registerJobs()
 	return a
 }

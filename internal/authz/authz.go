@@ -222,11 +222,16 @@ func Can(actor Actor, action Action, obj any) error {
 		if err, ok := canSurveyGlobal(actor, action); ok {
 			return err
 		}
+		if err, ok := canPostmortemGlobal(actor, action); ok {
+			return err
+		}
 		return canGlobal(actor, action)
 	case Engagement:
 		return canEngagement(actor, action, o)
 	case *Engagement:
 		return canEngagement(actor, action, *o)
+	case Postmortem:
+		return canPostmortem(actor, action, o)
 	case Report:
 		return canReport(actor, action, o)
 	case *Report:

@@ -68,6 +68,7 @@ type Case struct {
 	CreatedAt       time.Time          `json:"created_at"`
 	UpdatedAt       time.Time          `json:"updated_at"`
 	ClosedAt        *time.Time         `json:"closed_at,omitempty"`
+	Exercise        bool               `json:"exercise,omitempty" doc:"A tabletop exercise: no mail outside the team, no publication."`
 
 	// Filled from the row; not all shown.
 	reportRowID *int64
@@ -214,7 +215,7 @@ func (s *Service) URL(c *Case) string { return s.cfg.BaseURL + "/cases/" + c.Pub
 
 const caseColumns = `id, public_id, report_id, title, summary, details, project, phase, tlp, terms, em_state, em_round,
 	proposed_date, proposed_by, public_date, vendor_aware_at, fix_ready_at, fix_deployed_at, public_aware_at, exploit_public_at,
-	attacks_observed_at, reply_token, created_at, updated_at, closed_at, parties_visible`
+	attacks_observed_at, reply_token, created_at, updated_at, closed_at, parties_visible, exercise`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -226,7 +227,7 @@ func scanCase(sc scanner) (*Case, error) {
 	f := c.Facts
 	err := sc.Scan(&c.ID, &c.PublicID, &c.reportRowID, &c.Title, &c.Summary, &c.Details, &c.Project, &c.Phase, &c.TLP, &c.Terms,
 		&em, &c.Embargo.Round, &proposed, &c.Embargo.ProposedBy, &pd, &f.VendorAware, &f.FixReady, &f.FixDeployed, &f.PublicAware,
-		&f.ExploitPublic, &f.AttacksObserved, &c.replyToken, &c.CreatedAt, &c.UpdatedAt, &c.ClosedAt, &visible)
+		&f.ExploitPublic, &f.AttacksObserved, &c.replyToken, &c.CreatedAt, &c.UpdatedAt, &c.ClosedAt, &visible, &c.Exercise)
 	if err != nil {
 		if db.NotFound(err) {
 			return nil, db.ErrNotFound

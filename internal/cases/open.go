@@ -24,6 +24,7 @@ type NewCase struct {
 	Details  string `json:"details,omitempty" maxLength:"200000" doc:"Markdown."`
 	Project  string `json:"project,omitempty" maxLength:"300" doc:"The affected project. A maintainer opening their own case becomes its owner."`
 	Terms    string `json:"terms,omitempty" maxLength:"20000" doc:"Confidentiality terms; default the team's."`
+	Exercise bool   `json:"exercise,omitempty" doc:"A tabletop exercise (the team only): it never mails outside the team and never publishes."`
 }
 
 // Open opens a case. From a report: responders and admins; the case takes the report's
@@ -48,6 +49,12 @@ func (s *Service) Open(ctx context.Context, actor authz.Actor, in NewCase) (*Cas
 	}
 	if in.ReportID != "" && !actor.IsStaff() && !actor.IsSystem() {
 		return nil, validate.Field("report_id", "only the team opens cases from reports; leave report_id out to open a case for your own project")
+	}
+	switch {
+	case in.Exercise && !actor.IsStaff() && !actor.IsSystem():
+		e.Add("exercise", "only the team runs exercises")
+	case in.Exercise && in.ReportID != "":
+		e.Add("exercise", "an exercise is opened directly, not from a real report (its finder would be mailed)")
 	}
 	if err := e.Err(); err != nil {
 		return nil, err
@@ -134,14 +141,15 @@ func (s *Service) openTx(ctx context.Context, q db.Querier, actor authz.Actor, i
 		}
 		c = &Case{PublicID: pid, Title: in.Title, Summary: in.Summary, Details: in.Details, Project: in.Project, Phase: "triage", TLP: "RED",
 			Terms: in.Terms, CreatedAt: now, UpdatedAt: now, replyToken: mail.NewToken(), ReportID: in.ReportID,
-			Embargo: &Embargo{State: EMNone}, Facts: &FactsView{}, state: State{EM: EMNone, Facts: FactSet{}}, PartiesVisible: DefaultPartiesVisible}
+			Embargo: &Embargo{State: EMNone}, Facts: &FactsView{}, state: State{EM: EMNone, Facts: FactSet{}}, PartiesVisible: DefaultPartiesVisible,
+			Exercise: in.Exercise}
 		if rep != nil {
 			c.ReportID = rep.PublicID
 			c.Phase = "validate"
 		}
-		err := q.QueryRow(ctx, `INSERT INTO cases (public_id, report_id, title, summary, details, project, phase, tlp, terms, em_state, reply_token, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'none', ?, ?, ?, ?) RETURNING id`,
-			c.PublicID, reportID, c.Title, c.Summary, c.Details, c.Project, c.Phase, c.TLP, c.Terms, c.replyToken, nullUser(actor), now, now).Scan(&c.ID)
+		err := q.QueryRow(ctx, `INSERT INTO cases (public_id, report_id, title, summary, details, project, phase, tlp, terms, em_state, reply_token, created_by, created_at, updated_at, exercise)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'none', ?, ?, ?, ?, ?) RETURNING id`,
+			c.PublicID, reportID, c.Title, c.Summary, c.Details, c.Project, c.Phase, c.TLP, c.Terms, c.replyToken, nullUser(actor), now, now, c.Exercise).Scan(&c.ID)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return &RuleError{Code: "cases.id_taken", Msg: fmt.Sprintf("case rule cases.id_taken: a case %s exists already", c.PublicID)}

@@ -20,6 +20,7 @@ func domainCommands() []*command {
 	out = append(out, caseCommands()...)
 	out = append(out, engagementCommands()...)
 	out = append(out, surveyCommands()...)
+	out = append(out, postmortemCommands()...)
 	return out
 }
 

@@ -116,6 +116,11 @@ func (s *Service) Queue(ctx context.Context, q db.Querier, m Message) (int64, er
 			m.ReplyTo = ra
 		}
 	}
+	if hold, err := exerciseHold(ctx, q, m.CaseID, m.To, false); err != nil {
+		return 0, err
+	} else if hold {
+		return s.QueueHeld(ctx, q, m, ExerciseHold)
+	}
 	// Without a relay there is nothing to try: the message is held (and shown) until
 	// one is configured and ReleaseHeld queues it.
 	state, lastErr := "pending", ""

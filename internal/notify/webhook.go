@@ -145,12 +145,23 @@ func (s *Service) WebhooksFor(ctx context.Context, q db.Querier, orgs []string) 
 func (s *Service) QueueWebhook(ctx context.Context, q db.Querier, t WebhookTarget, event string, body []byte, caseID int64) (int64, error) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
+	hold, err := exerciseHold(ctx, q, caseID, t.URL, true)
+	if err != nil {
+		return 0, err
+	}
+	state, reason := "pending", ""
+	if hold {
+		state, reason = "held", ExerciseHold
+	}
 	var id int64
-	err := q.QueryRow(ctx, `INSERT INTO outbox (channel, recipient, subject, body, message_id, case_id, purpose, state, created_at, webhook_id)
-		VALUES ('webhook', ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id`,
-		t.URL, event, string(body), "wh-"+hex.EncodeToString(b), nullID(caseID), event, s.clock.Now(), t.ID).Scan(&id)
+	err = q.QueryRow(ctx, `INSERT INTO outbox (channel, recipient, subject, body, message_id, case_id, purpose, state, last_error, hold_reason, created_at, webhook_id)
+		VALUES ('webhook', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.URL, event, string(body), "wh-"+hex.EncodeToString(b), nullID(caseID), event, state, reason, reason, s.clock.Now(), t.ID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("notify: queue webhook: %w", err)
+	}
+	if hold {
+		return id, nil
 	}
 	_, err = s.jobs.Enqueue(ctx, q, JobSend, sendArgs{ID: id}, jobs.Options{UniqueKey: fmt.Sprintf("outbox:%d", id)})
 	return id, err

@@ -76,7 +76,7 @@ func (h *Handlers) caseOpen(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := cases.NewCase{ReportID: r.PostFormValue("report_id"), Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"),
-		Details: r.PostFormValue("details"), Project: r.PostFormValue("project")}
+		Details: r.PostFormValue("details"), Project: r.PostFormValue("project"), Exercise: r.PostFormValue("exercise") != ""}
 	c, err := h.app.Cases.Open(r.Context(), a, in)
 	if fe, ok := validate.As(err); ok {
 		p := casesPage{BasePage: h.base(r, "Cases"), CanOpen: true, Staff: a.IsStaff(), Form: in}

@@ -187,6 +187,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerPlan(mux)
 	h.registerCases(mux)
 	h.registerEngagements(mux)
+	h.registerPostmortems(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
 	h.registerSurveys(mux)
