@@ -1,5 +1,7 @@
 package postmortem
 
+import "github.com/oss-sirt/sirt/internal/events"
+
 // The typed event catalogue of the post-mortems area: every event this package appends
 // has an action below and the payload type the catalogue names (a test checks both).
 const (
@@ -64,8 +66,10 @@ type ContentReadEvent struct {
 }
 
 // Catalogue maps each action to a zero value of its payload type.
-var Catalogue = map[string]any{
+var Catalogue = events.Catalogue{
 	EvCreated: CreatedEvent{}, EvUpdated: UpdatedEvent{}, EvAnnotated: AnnotatedEvent{}, EvActionAdded: ActionEvent{},
 	EvActionStatus: ActionEvent{}, EvActionReminded: ReminderEvent{}, EvSubmitted: StateEvent{}, EvPublished: StateEvent{},
 	EvReturned: StateEvent{}, EvContentRead: ContentReadEvent{},
 }
+
+func init() { events.Register("postmortems", []string{"postmortem."}, Catalogue) }

@@ -1,5 +1,7 @@
 package survey
 
+import "github.com/oss-sirt/sirt/internal/events"
+
 // The typed event catalogue of the surveys area: every event this package appends has
 // an action below and the payload type the catalogue names (a test checks both). No
 // payload holds an answer or anything of a respondent: a response event says only that
@@ -41,7 +43,9 @@ type CaseFeedbackEvent struct {
 }
 
 // Catalogue maps each action to a zero value of its payload type.
-var Catalogue = map[string]any{
+var Catalogue = events.Catalogue{
 	EvCreated: SurveyEvent{}, EvUpdated: SurveyEvent{}, EvInvited: InviteEvent{}, EvReminded: InviteEvent{},
 	EvResponse: ResponseEvent{}, EvCaseFeedback: CaseFeedbackEvent{},
 }
+
+func init() { events.Register("surveys", []string{"survey."}, Catalogue) }
