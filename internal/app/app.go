@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/directory"
 	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -69,6 +70,8 @@ type App struct {
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
 	Knowledge *knowledge.Service
+	// Directory is the organisations the team reaches, case fan-out and SIREN lists.
+	Directory *directory.Service
 
 	keys keyCache
 }
@@ -173,6 +176,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
 	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
+	a.Directory = directory.New(directory.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases,
+		Templates: a.Templates, Guard: a.Outbound, Log: a.Log}, directory.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Host: mailHost(cfg)})
 	a.registerJobs()
 	return a
 }
