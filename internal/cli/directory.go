@@ -23,8 +23,17 @@ func directoryCommands() []*command {
 	return []*command{
 		{name: "directory import-securitytxt", args: "FILE|URL", data: true,
 			summary: "Add an organisation from an RFC 9116 security.txt (a file, - for standard input, or an https URL fetched through the outbound guard); prints its id. An expired file is imported with a warning.",
-			flags: func(fs *flag.FlagSet, _ *config.Config) {
+			flags: func(fs *flag.FlagSet, c *config.Config) {
 				fs.StringVar(&kind, "kind", "project", "the organisation's kind: "+strings.Join(directory.Kinds, ", "))
+				fs.Func("outbound-allow", "comma-separated CIDRs, addresses or host names a URL may reach although internal (env SIRT_OUTBOUND_ALLOW)", func(v string) error {
+					c.OutboundAllow = nil
+					for _, a := range strings.Split(v, ",") {
+						if a = strings.TrimSpace(a); a != "" {
+							c.OutboundAllow = append(c.OutboundAllow, a)
+						}
+					}
+					return nil
+				})
 				fs.StringVar(&keyFile, "key", "", "an armored OpenPGP public key: a signed file's signature must verify against it")
 			},
 			run: func(ctx context.Context, env Env, c *config.Config, _ *flag.FlagSet, args []string) error {

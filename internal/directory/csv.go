@@ -57,8 +57,8 @@ func ParseOrgsCSV(r io.Reader) ([]OrgInput, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -66,6 +66,7 @@ func ParseOrgsCSV(r io.Reader) ([]OrgInput, error) {
 			e.Add(fmt.Sprintf("line %d", line), "%v", err)
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return rec[i]
