@@ -219,4 +219,3 @@ func TestFetchSecurityTxtThroughGuard(t *testing.T) {
 		t.Errorf("URL import to loopback without an allowance: exit %d %q", code, errs)
 	}
 }
-
