@@ -74,6 +74,9 @@ func (p *NotificationProgress) Percent() int {
 	return (p.Delivered + p.Failed) * 100 / p.Total
 }
 
+// Settled is how many messages are delivered or failed.
+func (p *NotificationProgress) Settled() int { return p.Delivered + p.Failed }
+
 // Done reports whether nothing is pending.
 func (p *NotificationProgress) Done() bool { return p.Pending == 0 }
 
