@@ -402,7 +402,7 @@ func (h *Handlers) notificationData(r *http.Request) (*directory.NotificationPro
 	}
 	id, err := strconv.ParseInt(r.PathValue("nid"), 10, 64)
 	if err != nil {
-		return nil, a, validate.Field("nid", "not an id")
+		return nil, a, authz.ErrNotFound
 	}
 	n, err := h.app.Directory.Notification(r.Context(), a, id)
 	if err != nil {
