@@ -13,6 +13,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
+	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/purl"
 	"github.com/oss-sirt/sirt/internal/templates"
@@ -20,10 +21,107 @@ import (
 )
 
 // Fan-out: one case notification to many recipients. The request's transaction
-// records the notification, one delivery row per distinct address and that address's
-// outbox message (whose own job sends it): either every recipient is queued or none
-// is, so a crash never loses or doubles a recipient — the outbox's jobs survive a
-// restart and a message sent before a crash keeps its Message-ID when sent again.
+// records the notification, one delivery row per distinct address and one fan-out job:
+// either every recipient is recorded or none is. The fan-out job gives the deliveries
+// their outbox messages (each sent by its own outbox job) in batches of fanOutBatch,
+// each batch in one transaction that also marks its deliveries, so a crash between
+// batches or in one loses nothing and doubles nothing: the job runs again and picks up
+// the deliveries still without a message. It keeps at most fanOutWindow messages of the
+// notification waiting at a time (coming back a moment later when more are), so the
+// job queue stays short however many recipients there are. A message sent before a
+// crash but not recorded as sent is sent again with the same Message-ID (the outbox's
+// at-least-once), which mail clients fold into one.
+
+// JobFanOut is the job kind that queues a notification's messages in batches.
+const JobFanOut = "directory.fanout"
+
+const (
+	fanOutBatch  = 200
+	fanOutWindow = 1000
+)
+
+var fanOutPause = 300 * time.Millisecond
+
+type fanOutArgs struct {
+	ID int64 `json:"id"`
+}
+
+// runFanOut queues the next batches of notification a.ID's messages.
+func (s *Service) runFanOut(ctx context.Context, j jobs.Job) error {
+	var a fanOutArgs
+	if err := j.Decode(&a); err != nil {
+		return jobs.Cancel(err)
+	}
+	for ctx.Err() == nil {
+		var waiting int
+		if err := s.DB.Read().QueryRow(ctx, `SELECT COUNT(*) FROM dir_deliveries d JOIN outbox o ON o.id = d.outbox_id
+			WHERE d.notification_id = ? AND o.state = 'pending'`, a.ID).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting >= fanOutWindow {
+			// Come back when the outbox has caught up (a new job: this one is done).
+			return s.DB.InTx(ctx, func(q db.Querier) error {
+				_, err := s.Jobs.Enqueue(ctx, q, JobFanOut, a, jobs.Options{RunAt: s.Clock.Now().Add(fanOutPause), Priority: 1,
+					UniqueKey: fmt.Sprintf("directory.fanout:%d:%d", a.ID, j.ID)})
+				return err
+			})
+		}
+		n, err := s.queueBatch(ctx, a.ID, min(fanOutBatch, fanOutWindow-waiting))
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// queueBatch gives up to limit deliveries of notification id their outbox messages in
+// one transaction; it returns how many.
+func (s *Service) queueBatch(ctx context.Context, id int64, limit int) (int, error) {
+	n := 0
+	err := s.DB.InTx(ctx, func(q db.Querier) error {
+		n = 0
+		var caseID int64
+		var subject, body string
+		if err := q.QueryRow(ctx, "SELECT case_id, subject, body FROM dir_notifications WHERE id = ?", id).Scan(&caseID, &subject, &body); err != nil {
+			return err
+		}
+		type pending struct{ email, key string }
+		var ps []pending
+		rows, err := q.Query(ctx, "SELECT email, encrypt_to FROM dir_deliveries WHERE notification_id = ? AND outbox_id IS NULL ORDER BY email LIMIT ?", id, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var p pending
+			if err := rows.Scan(&p.email, &p.key); err != nil {
+				rows.Close()
+				return err
+			}
+			ps = append(ps, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			oid, err := s.Outbox.Queue(ctx, q, notify.Message{To: p.email, Subject: subject, Body: body, EncryptTo: p.key, CaseID: caseID,
+				Purpose: purposeNotice, MessageID: fmt.Sprintf("notice-%d-%s@%s", id, shortHash(p.email), s.cfg.Host)})
+			if err != nil {
+				return err
+			}
+			res, err := q.Exec(ctx, "UPDATE dir_deliveries SET outbox_id = ? WHERE notification_id = ? AND email = ? AND outbox_id IS NULL", oid, id, p.email)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return fmt.Errorf("directory: delivery %d/%s was queued by another run", id, p.email)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
 
 const (
 	purposeNotice = "directory.notification"
@@ -176,18 +274,16 @@ func (s *Service) Notify(ctx context.Context, actor authz.Actor, caseRef string,
 			return fmt.Errorf("directory: record notification: %w", err)
 		}
 		for _, r := range rs {
-			oid, err := s.Outbox.Queue(ctx, q, notify.Message{To: r.email, Subject: subject, Body: body, EncryptTo: r.key, CaseID: caseID,
-				Purpose: purposeNotice, MessageID: fmt.Sprintf("notice-%d-%s@%s", id, shortHash(r.email), s.cfg.Host)})
-			if err != nil {
-				return err
-			}
 			var org any
 			if r.orgID != 0 {
 				org = r.orgID
 			}
-			if _, err := q.Exec(ctx, "INSERT INTO dir_deliveries (notification_id, email, org_id, outbox_id) VALUES (?, ?, ?, ?)", id, r.email, org, oid); err != nil {
+			if _, err := q.Exec(ctx, "INSERT INTO dir_deliveries (notification_id, email, org_id, encrypt_to) VALUES (?, ?, ?, ?)", id, r.email, org, r.key); err != nil {
 				return err
 			}
+		}
+		if _, err := s.Jobs.Enqueue(ctx, q, JobFanOut, fanOutArgs{ID: id}, jobs.Options{UniqueKey: fmt.Sprintf("directory.fanout:%d", id), Priority: 1}); err != nil {
+			return err
 		}
 		_, err = s.Events.Append(ctx, q, actor, events.Entry{Action: EvNotificationSent, Subject: events.Ref{Type: "case", ID: c.PublicID}, CaseID: caseID,
 			After: NotificationEvent{NotificationID: id, Target: target, Recipients: len(rs), TLP: tlp}})
@@ -423,8 +519,8 @@ func (s *Service) progress(ctx context.Context, q db.Querier, id int64) (*Notifi
 		return nil, err
 	}
 	p.CaseID = ce.CaseID
-	rows, err := q.Query(ctx, `SELECT o.state, o.attempts > 0, COUNT(*) FROM dir_deliveries d JOIN outbox o ON o.id = d.outbox_id
-		WHERE d.notification_id = ? GROUP BY o.state, o.attempts > 0`, id)
+	rows, err := q.Query(ctx, `SELECT COALESCE(o.state, 'queued'), COALESCE(o.attempts, 0) > 0, COUNT(*) FROM dir_deliveries d LEFT JOIN outbox o ON o.id = d.outbox_id
+		WHERE d.notification_id = ? GROUP BY COALESCE(o.state, 'queued'), COALESCE(o.attempts, 0) > 0`, id)
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,9 @@ func New(d Deps, cfg Config) *Service {
 	if cfg.Host == "" {
 		cfg.Host = "sirt.localhost"
 	}
-	return &Service{Deps: d, cfg: cfg}
+	s := &Service{Deps: d, cfg: cfg}
+	d.Jobs.Register(JobFanOut, jobs.Handler{Run: s.runFanOut, Timeout: 10 * time.Minute})
+	return s
 }
 
 // SetReach wires in the dependency graph (nil: none; dependents_of targets are refused).

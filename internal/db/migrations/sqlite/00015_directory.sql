@@ -63,7 +63,8 @@ CREATE TABLE siren_subscribers (
 
 -- A notification is one message of a case to many recipients (organisations, the
 -- maintainers of a package's dependents, or a SIREN list); each recipient address is
--- one delivery row pointing at its outbox row.
+-- one delivery row, written with the notification. The fan-out job gives each delivery
+-- its outbox message (outbox_id) in batches, each batch in one transaction.
 CREATE TABLE dir_notifications (
     id                  INTEGER PRIMARY KEY,
     case_id             INTEGER NOT NULL,
@@ -82,9 +83,11 @@ CREATE TABLE dir_deliveries (
     notification_id     INTEGER NOT NULL REFERENCES dir_notifications (id),
     email               TEXT NOT NULL,
     org_id              INTEGER,
-    outbox_id           INTEGER NOT NULL,
+    outbox_id           INTEGER,
+    encrypt_to          TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (notification_id, email)
 );
+CREATE INDEX dir_deliveries_outbox ON dir_deliveries (notification_id, outbox_id);
 
 -- +goose Down
 DROP TABLE dir_deliveries;
