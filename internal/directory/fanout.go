@@ -26,8 +26,8 @@ import (
 // their outbox messages (each sent by its own outbox job) in batches of fanOutBatch,
 // each batch in one transaction that also marks its deliveries, so a crash between
 // batches or in one loses nothing and doubles nothing: the job runs again and picks up
-// the deliveries still without a message. It keeps at most fanOutWindow messages of the
-// notification waiting at a time (coming back a moment later when more are), so the
+// the deliveries still without a message. It keeps at most fanOutWindow notification
+// messages waiting at a time (coming back a moment later when more are), so the
 // job queue stays short however many recipients there are. A message sent before a
 // crash but not recorded as sent is sent again with the same Message-ID (the outbox's
 // at-least-once), which mail clients fold into one.
@@ -37,10 +37,10 @@ const JobFanOut = "directory.fanout"
 
 const (
 	fanOutBatch  = 200
-	fanOutWindow = 1000
+	fanOutWindow = 500
 )
 
-var fanOutPause = 300 * time.Millisecond
+var fanOutPause = 200 * time.Millisecond
 
 type fanOutArgs struct {
 	ID int64 `json:"id"`
@@ -54,8 +54,9 @@ func (s *Service) runFanOut(ctx context.Context, j jobs.Job) error {
 	}
 	for ctx.Err() == nil {
 		var waiting int
-		if err := s.DB.Read().QueryRow(ctx, `SELECT COUNT(*) FROM dir_deliveries d JOIN outbox o ON o.id = d.outbox_id
-			WHERE d.notification_id = ? AND o.state = 'pending'`, a.ID).Scan(&waiting); err != nil {
+		// Notification messages waiting in the outbox, all notifications together (read
+		// from the outbox's state index: only the pending rows).
+		if err := s.DB.Read().QueryRow(ctx, "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND purpose = ?", purposeNotice).Scan(&waiting); err != nil {
 			return err
 		}
 		if waiting >= fanOutWindow {

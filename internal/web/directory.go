@@ -100,9 +100,7 @@ func orgForm(f url.Values) directory.OrgInput {
 		}
 		in.Contacts = append(in.Contacts, c)
 	}
-	for _, p := range strings.Fields(f.Get("packages")) {
-		in.Packages = append(in.Packages, p)
-	}
+	in.Packages = append(in.Packages, strings.Fields(f.Get("packages"))...)
 	return in
 }
 
