@@ -50,7 +50,10 @@ func fanOut(b *testing.B, d *db.DB) {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := mail.NewServer(mail.ServerConfig{Domain: "example.org", AcceptRcpt: func(string) bool { return true }, Logger: quiet},
-		func(_ context.Context, _ string, rcpts []string, _ []byte) error { got.Add(int64(len(rcpts))); return nil })
+		func(_ context.Context, _ string, rcpts []string, _ []byte) error {
+			got.Add(int64(len(rcpts)))
+			return nil
+		})
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()
 	port := l.Addr().(*net.TCPAddr).Port

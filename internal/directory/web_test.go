@@ -40,7 +40,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		b.Get("/directory/export.csv").Want(t, 200)
 
 		// The case's reach: the maintainer is suggested; one click invites it.
-		r = b.Get("/cases/" + caseID + "/reach").Want(t, 200)
+		r = b.Get("/cases/"+caseID+"/reach").Want(t, 200)
 		if !strings.Contains(string(r.Body), "maintains pkg:maven/org.apache.logging.log4j/log4j-core") {
 			t.Errorf("reach page has no suggestion: %.3000s", r.Body)
 		}
@@ -76,7 +76,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		// Members: nothing here.
 		m.Get("/directory").Want(t, 404)
 		m.Get(orgPath).Want(t, 404)
-		m.Get("/cases/" + caseID + "/reach").Want(t, 404)
+		m.Get("/cases/"+caseID+"/reach").Want(t, 404)
 		m.Get(np).Want(t, 404)
 		f.ta.Browser().Get(lp).Want(t, 200)
 	})
