@@ -242,3 +242,59 @@ func TestInviteOrgsAndSuggestions(t *testing.T) {
 		checkCatalogue(t, f)
 	})
 }
+
+// TestFanOutResumesAfterACrashBetweenBatches: the fan-out job queued one batch and the
+// process died; a new process's job queues only the rest, and every recipient gets one
+// message.
+func TestFanOutResumesAfterACrashBetweenBatches(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.startSMTP(t)
+		caseID := f.openCase(t)
+		var csv strings.Builder
+		csv.WriteString("name,kind,emails\n")
+		for i := 0; i < 450; i++ {
+			fmt.Fprintf(&csv, "Org %d,vendor,c%d@o%d.example.com\n", i, i, i)
+		}
+		ctx := context.Background()
+		if _, err := f.ta.App.Directory.ImportOrgs(ctx, f.resp.Actor(), strings.NewReader(csv.String())); err != nil {
+			t.Fatal(err)
+		}
+		orgs, err := f.ta.App.Directory.Orgs(ctx, f.resp.Actor(), directory.OrgQuery{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]int64, len(orgs))
+		for i, o := range orgs {
+			ids[i] = o.ID
+		}
+		n, err := f.ta.App.Directory.Notify(ctx, f.resp.Actor(), caseID, directory.NotifyInput{To: directory.NotifyTarget{Orgs: ids}, Subject: "s", Body: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, err := f.ta.App.Directory.QueueBatch(ctx, n.ID, 200); err != nil || k != 200 {
+			t.Fatalf("first batch: %d %v", k, err)
+		}
+		// The process dies here. A new one on the same database runs every job.
+		a2 := app.New(f.ta.App.Cfg, d, app.Options{Clock: f.ta.Clock, Mailer: smtpSender(f.smtpPort)})
+		if _, err := a2.Jobs.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		end, err := a2.Directory.Notification(ctx, f.resp.Actor(), n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if end.Total != 450 || end.Delivered != 450 || end.Pending != 0 {
+			t.Errorf("after the restart: %+v", end)
+		}
+		got := f.sink.counts()
+		if len(got) != 450 {
+			t.Errorf("%d recipients reached, want 450", len(got))
+		}
+		for a, c := range got {
+			if c != 1 {
+				t.Errorf("%s got %d messages", a, c)
+			}
+		}
+	})
+}
