@@ -105,6 +105,10 @@ func TestOrgsAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		names, err := f.ta.App.Directory.OrgNames(context.Background(), []int64{v1, o.ID, 999999})
+		if err != nil || names[v1] != "Vendor One AG" || names[o.ID] != "Apache Logging" || len(names) != 2 {
+			t.Errorf("OrgNames: %v %v", names, err)
+		}
 		if len(m2["pkg:npm/one"]) != 1 || m2["pkg:npm/one"][0] != v1 || len(m2["pkg:npm/one-extra"]) != 1 || m2["pkg:npm/one-extra"][0] != v1 || len(m2["pkg:npm/nobody"]) != 0 {
 			t.Errorf("OrgsOf: %v", m2)
 		}

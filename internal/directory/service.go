@@ -638,3 +638,35 @@ func orgsOf(ctx context.Context, q db.Querier, packages []string) (map[string][]
 	}
 	return out, nil
 }
+
+// OrgNames names organisations by id (for the dependency graph's pages; ids that are
+// not organisations are absent).
+func (s *Service) OrgNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	q := s.DB.Read()
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(len(ids), start+batch)]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := q.Query(ctx, "SELECT id, name FROM orgs WHERE id IN ("+db.Placeholders(len(part))+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
