@@ -68,6 +68,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerSurveys()
 	x.registerKnowledge()
 	x.registerPostmortems()
+	x.registerDirectory()
 	return x
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/directory"
 	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -75,6 +76,8 @@ type App struct {
 	Knowledge *knowledge.Service
 	// Surveys are the team's surveys and the participant feedback of closed cases.
 	Surveys *survey.Service
+	// Directory is the organisations the team reaches, case fan-out and SIREN lists.
+	Directory *directory.Service
 
 	keys keyCache
 }
@@ -186,6 +189,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Postmortems = postmortem.New(postmortem.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases, Log: a.Log},
 		postmortem.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers postmortem.action_reminders
 	a.Postmortems.SetFeedback(a.Surveys) // participant feedback answers appear in the post-mortem
+	a.Directory = directory.New(directory.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases,
+		Templates: a.Templates, Guard: a.Outbound, Log: a.Log}, directory.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Host: mailHost(cfg)})
 	a.registerJobs()
 	return a
 }

@@ -69,17 +69,22 @@ var apiRows = map[string]row{
 	"GET /api/v1/cases/{id}/posts":                          {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/posts":                         {401, 404, 403, 201, 201, 201, 201, 404},
 	"POST /api/v1/cases/{id}/tasks":                         {401, 404, 403, 403, 403, 201, 201, 404},
-	"PATCH /api/v1/cases/{id}/tasks/{task}":                 {401, 404, 403, 403, 403, 200, 200, 404},
-	"GET /api/v1/cases/{id}/timeline":                       {401, 404, 403, 200, 200, 200, 200, 404},
-	"GET /api/v1/cases/{id}/tasks":                          {401, 404, 403, 200, 200, 200, 200, 404},
-	"GET /api/v1/cases/{id}/playbooks":                      {401, 404, 403, 200, 200, 200, 200, 404},
-	"POST /api/v1/cases/{id}/playbooks":                     {401, 404, 403, 403, 403, 422, 422, 404}, // internal/knowledge: no such playbook here
-	"GET /api/v1/cases/{id}/deliveries":                     {401, 404, 403, 403, 403, 200, 200, 404},
-	"GET /api/v1/cases/{id}/export/{format}":                {401, 404, 403, 200, 200, 200, 200, 404},
-	"POST /api/v1/webhooks":                                 {401, 403, 403, 403, 403, 403, 201, 403},
-	"GET /api/v1/webhooks":                                  {401, 403, 403, 403, 403, 403, 200, 403},
-	"POST /api/v1/webhooks/{id}/disable":                    {401, 403, 403, 403, 403, 403, 404, 403},
-	"DELETE /api/v1/webhooks/{id}":                          {401, 403, 403, 403, 403, 403, 404, 403},
+	// The directory's routes on a case (internal/directory): the case's coordinators only, 404 for everyone else.
+	"GET /api/v1/cases/{id}/notifications":   {401, 404, 404, 404, 404, 200, 200, 404},
+	"POST /api/v1/cases/{id}/notifications":  {401, 404, 404, 404, 404, 422, 422, 404}, // organisation 999999 does not exist
+	"POST /api/v1/cases/{id}/orgs":           {401, 404, 404, 404, 404, 422, 422, 404},
+	"GET /api/v1/cases/{id}/suggested-orgs":  {401, 404, 404, 404, 404, 200, 200, 404},
+	"PATCH /api/v1/cases/{id}/tasks/{task}":  {401, 404, 403, 403, 403, 200, 200, 404},
+	"GET /api/v1/cases/{id}/timeline":        {401, 404, 403, 200, 200, 200, 200, 404},
+	"GET /api/v1/cases/{id}/tasks":           {401, 404, 403, 200, 200, 200, 200, 404},
+	"GET /api/v1/cases/{id}/playbooks":       {401, 404, 403, 200, 200, 200, 200, 404},
+	"POST /api/v1/cases/{id}/playbooks":      {401, 404, 403, 403, 403, 422, 422, 404}, // internal/knowledge: no such playbook here
+	"GET /api/v1/cases/{id}/deliveries":      {401, 404, 403, 403, 403, 200, 200, 404},
+	"GET /api/v1/cases/{id}/export/{format}": {401, 404, 403, 200, 200, 200, 200, 404},
+	"POST /api/v1/webhooks":                  {401, 403, 403, 403, 403, 403, 201, 403},
+	"GET /api/v1/webhooks":                   {401, 403, 403, 403, 403, 403, 200, 403},
+	"POST /api/v1/webhooks/{id}/disable":     {401, 403, 403, 403, 403, 403, 404, 403},
+	"DELETE /api/v1/webhooks/{id}":           {401, 403, 403, 403, 403, 403, 404, 403},
 
 	// One vulnerability's export (issue 11).
 	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 404, 403, 200, 200, 200, 200, 404},
@@ -238,6 +243,10 @@ func apiBody(route string, c cell, w who, n int) any {
 		return map[string]any{"ecosystem": "Go", "name": "example.org/wsock", "versions": []string{"1.4.0", "1.4.1"}}
 	case "POST /api/v1/cases/{id}/tasks":
 		return map[string]any{"title": "Check the backport"}
+	case "POST /api/v1/cases/{id}/notifications":
+		return map[string]any{"to": map[string]any{"orgs": []int64{999999}}, "subject": "Notice", "body": "Details"}
+	case "POST /api/v1/cases/{id}/orgs":
+		return map[string]any{"orgs": []int64{999999}}
 	case "PATCH /api/v1/cases/{id}/tasks/{task}":
 		return map[string]any{"done": true}
 	case "POST /api/v1/cases/{id}/playbooks":

@@ -170,6 +170,19 @@ func (s *Service) AddParticipant(ctx context.Context, actor authz.Actor, ref str
 	return p, err
 }
 
+// AddParticipantIn is AddParticipant inside the caller's transaction q (the directory
+// adds organisations' contacts to a case in one action).
+func (s *Service) AddParticipantIn(ctx context.Context, q db.Querier, actor authz.Actor, ref string, in NewParticipant) (*Participant, error) {
+	a, err := s.open(ctx, q, actor, ref, authz.CoordinateCase)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	return s.addParticipant(ctx, q, actor, a.c, in, nil)
+}
+
 // check authorizes action on ref outside a transaction.
 func (s *Service) check(ctx context.Context, actor authz.Actor, ref string, action authz.Action) error {
 	_, err := s.open(ctx, s.db.Read(), actor, ref, action)

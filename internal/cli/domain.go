@@ -21,6 +21,7 @@ func domainCommands() []*command {
 	out = append(out, engagementCommands()...)
 	out = append(out, surveyCommands()...)
 	out = append(out, postmortemCommands()...)
+	out = append(out, directoryCommands()...)
 	return out
 }
 

@@ -191,6 +191,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
 	h.registerSurveys(mux)
+	h.registerDirectory(mux)
 }
 
 func staticHandler() http.Handler {
