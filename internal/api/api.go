@@ -66,6 +66,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerEngagements()
 	x.registerPeople()
 	x.registerKnowledge()
+	x.registerDeps()
 	return x
 }
 

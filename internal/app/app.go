@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/deps"
 	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
@@ -69,6 +70,8 @@ type App struct {
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
 	Knowledge *knowledge.Service
+	// Deps is the dependency graph: who depends on a package (SetMaintainers wires the directory).
+	Deps *deps.Service
 
 	keys keyCache
 }
@@ -173,6 +176,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
 	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
+	a.Deps = deps.New(d, a.Clock, a.Events)
 	a.registerJobs()
 	return a
 }

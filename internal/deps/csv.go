@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oss-sirt/sirt/internal/purl"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // The bulk edge list: CSV with the header dependent,dependency,version_constraint, one
@@ -52,6 +53,15 @@ func (e *ImportError) Error() string {
 		b.WriteString("\n(stopped after this many errors)")
 	}
 	return b.String()
+}
+
+// Unwrap gives the rows as field errors ("csv"), so the web and the API answer 422.
+func (e *ImportError) Unwrap() error {
+	out := make(validate.Errors, len(e.Rows))
+	for i, r := range e.Rows {
+		out[i] = validate.FieldError{Field: "csv", Message: r.Error()}
+	}
+	return out
 }
 
 // graph is a parsed import: packages numbered from 0 in the order first seen, and edges

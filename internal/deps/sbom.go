@@ -16,6 +16,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/purl"
+	"github.com/oss-sirt/sirt/internal/validate"
 )
 
 // SBOMs: CycloneDX JSON (spec 1.2 to 1.6) and SPDX JSON (2.2, 2.3). Each is decoded
@@ -40,6 +41,16 @@ func (e *PathError) Error() string {
 		return e.Message
 	}
 	return e.Path + ": " + e.Message
+}
+
+// Unwrap gives the error as a field error (the path, or "sbom"), so the web and the API
+// answer 422.
+func (e *PathError) Unwrap() error {
+	f := e.Path
+	if f == "" {
+		f = "sbom"
+	}
+	return validate.Errors{{Field: f, Message: e.Message}}
 }
 
 func pathErr(path, format string, args ...any) error {
