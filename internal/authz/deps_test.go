@@ -9,7 +9,7 @@ import (
 // The dependency graph is the team's: staff read and import; members learn nothing (404).
 func TestDepsAccess(t *testing.T) {
 	cases := []struct {
-		a            authz.Actor
+		a             authz.Actor
 		view, import_ outcome
 	}{
 		{anonymous, unauth, unauth},

@@ -161,12 +161,17 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
 	"PUT /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
 	"POST /api/v1/engagements/{id}/welcome":      {401, 404, 404, 404, 404},
-	"GET /api/v1/retrospectives/{year}":          {401, 404, 422, 422, 422}, // {year} is not a year
-	"GET /api/v1/outreach/channels":              {401, 404, 200, 200, 200},
-	"POST /api/v1/outreach/channels":             {401, 404, 403, 201, 201},
-	"GET /api/v1/outreach/campaigns":             {401, 404, 200, 200, 200},
-	"POST /api/v1/outreach/campaigns":            {401, 404, 403, 201, 201},
-	"PATCH /api/v1/outreach/campaigns/{id}":      {401, 404, 403, 404, 404},
+
+	// The dependency graph (internal/deps): staff read and import; members never learn it exists.
+	"GET /api/v1/packages/{purl}/dependents": {401, 404, 200, 200, 200},
+	"POST /api/v1/dependencies/edges":        {401, 404, 201, 201, 201},
+	"POST /api/v1/sboms":                     {401, 404, 201, 201, 201},
+	"GET /api/v1/retrospectives/{year}":      {401, 404, 422, 422, 422}, // {year} is not a year
+	"GET /api/v1/outreach/channels":          {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/channels":         {401, 404, 403, 201, 201},
+	"GET /api/v1/outreach/campaigns":         {401, 404, 200, 200, 200},
+	"POST /api/v1/outreach/campaigns":        {401, 404, 403, 201, 201},
+	"PATCH /api/v1/outreach/campaigns/{id}":  {401, 404, 403, 404, 404},
 	// One vulnerability's export (issue 11).
 	"GET /api/v1/cases/{id}/vulnerabilities/{vuln}/export/{format}": {401, 403, 422, 404, 422},
 
@@ -263,8 +268,11 @@ var apiBodies = map[string]string{
 	"PUT /api/v1/engagements/{id}/retrospective": `{"markdown": "# Retro %d"}`,
 	"POST /api/v1/engagements/{id}/welcome":      `{"to": "maintainer-%d@example.org"}`,
 	"POST /api/v1/outreach/channels":             `{"name": "Channel %d", "kind": "podcast"}`,
-	"POST /api/v1/outreach/campaigns":            `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
-	"PATCH /api/v1/outreach/campaigns/{id}":      `{"contacts_reached": %d}`,
+	// The dependency graph.
+	"POST /api/v1/dependencies/edges":       "dependent,dependency,version_constraint\npkg:npm/matrix-%d,pkg:npm/left-pad,^1.3.0\n",
+	"POST /api/v1/sboms":                    `{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "m", "purl": "pkg:npm/matrix-sbom-%d@1.0.0"}]}`,
+	"POST /api/v1/outreach/campaigns":       `{"name": "Campaign %d", "starts_on": "2026-03-01"}`,
+	"PATCH /api/v1/outreach/campaigns/{id}": `{"contacts_reached": %d}`,
 
 	// People and knowledge.
 	"POST /api/v1/candidates":                      `{"name": "Applicant %d", "email": "applicant-%d@example.net", "role": "responder"}`,
@@ -447,6 +455,12 @@ var htmlMatrix = map[string]statuses{
 	"POST /docs/{id}":                    {303, 404, 404, 404, 404},
 	"POST /docs/{id}/feedback":           {303, 404, 404, 404, 404},
 	"POST /cases/{id}/playbooks":         {303, 403, 422, 404, 422},
+
+	// The dependency graph: staff only ("GET /deps/package" without ?purl= is a 422 naming the field).
+	"GET /deps":         {303, 404, 200, 200, 200},
+	"GET /deps/package": {303, 404, 422, 422, 422},
+	"POST /deps/sboms":  {303, 404, 303, 303, 303},
+	"POST /deps/edges":  {303, 404, 303, 303, 303},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -481,6 +495,8 @@ var htmlForms = map[string]url.Values{
 	"POST /docs":                       {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps %d"}},
 	"POST /docs/{id}":                  {"title": {"Doc %d"}, "kind": {"runbook"}, "body": {"Steps"}, "version": {"1"}},
 	"POST /docs/{id}/feedback":         {"body": {"unclear %d"}},
+	"POST /deps/sboms":                 {"sbom": {`{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "w", "purl": "pkg:npm/web-sbom-%d@1.0.0"}]}`}},
+	"POST /deps/edges":                 {"csv": {"dependent,dependency,version_constraint\npkg:npm/web-%d,pkg:npm/left-pad,\n"}},
 }
 
 type matrixFixture struct {
@@ -623,7 +639,7 @@ func (f *matrixFixture) fill(method, path string, o *objects) string {
 	}
 	r := strings.NewReplacer("{id}", id, "{file}", "999999", "{participant}", strconv.FormatInt(o.party, 10), "{pid}", strconv.FormatInt(o.party, 10),
 		"{task}", strconv.FormatInt(o.task, 10), "{package}", strconv.FormatInt(o.pkg, 10), "{pkg}", strconv.FormatInt(o.pkg, 10),
-		"{vuln}", "V1", "{format}", "osv")
+		"{vuln}", "V1", "{format}", "osv", "{purl}", url.PathEscape("pkg:npm/left-pad"))
 	return r.Replace(path)
 }
 

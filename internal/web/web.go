@@ -188,6 +188,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerEngagements(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
+	h.registerDeps(mux)
 }
 
 func staticHandler() http.Handler {
