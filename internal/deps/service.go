@@ -111,6 +111,11 @@ func (s *Service) ImportEdges(ctx context.Context, actor authz.Actor, r io.Reade
 	report("read", g.rows, g.rows)
 	out := &EdgeImport{Rows: g.rows, Packages: len(g.keys)}
 	err = s.db.InTx(ctx, func(q db.Querier) error {
+		restore, err := bigCache(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer restore()
 		now := s.clock.Now().UTC()
 		ids, fresh, err := resolve(ctx, q, g, now, func(done int) {
 			if done == len(g.keys) || done%(100*pkgBatch) == 0 {

@@ -18,6 +18,9 @@ import (
 const (
 	pkgBatch  = 500
 	edgeBatch = 1000
+	// pgBatch is the rows of one PostgreSQL statement: columns go as arrays (unnest), so
+	// the statement is the same text, parsed and planned once, for any count.
+	pgBatch = 20_000
 )
 
 // Progress reports an import's advance: Stage is "read", "packages" or "edges".
@@ -31,6 +34,7 @@ type Progress struct {
 // returns the ids by g's numbering and how many were new.
 func resolve(ctx context.Context, q db.Querier, g *graph, now time.Time, progress func(done int)) ([]int64, int, error) {
 	ids := make([]int64, len(g.keys))
+	pg := q.Dialect() == db.Postgres
 	lookup := func(keys []string, nums []int32) error {
 		args := make([]any, len(keys))
 		pos := make(map[string]int32, len(keys))
@@ -38,7 +42,12 @@ func resolve(ctx context.Context, q db.Querier, g *graph, now time.Time, progres
 			args[i] = k
 			pos[k] = nums[i]
 		}
-		rows, err := q.Query(ctx, "SELECT id, purl FROM dep_packages WHERE purl IN ("+db.Placeholders(len(keys))+")", args...)
+		query := "SELECT id, purl FROM dep_packages WHERE purl IN (" + db.Placeholders(len(keys)) + ")"
+		if pg {
+			// One array parameter: a statement PostgreSQL plans once, whatever the count.
+			query, args = "SELECT id, purl FROM dep_packages WHERE purl = ANY(?::text[])", []any{keys}
+		}
+		rows, err := q.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -54,6 +63,15 @@ func resolve(ctx context.Context, q db.Querier, g *graph, now time.Time, progres
 		return rows.Err()
 	}
 	insert := func(keys []string, nums []int32) error {
+		if pg {
+			types := make([]string, len(keys))
+			for i := range keys {
+				types[i] = g.types[nums[i]]
+			}
+			_, err := q.Exec(ctx, "INSERT INTO dep_packages (purl, type, created_at) SELECT u.purl, u.type, ? FROM unnest(?::text[], ?::text[]) AS u (purl, type)"+
+				" ON CONFLICT (purl) DO NOTHING", now, keys, types)
+			return err
+		}
 		var b strings.Builder
 		b.WriteString("INSERT INTO dep_packages (purl, type, created_at) VALUES ")
 		args := make([]any, 0, 3*len(keys))
@@ -69,8 +87,12 @@ func resolve(ctx context.Context, q db.Querier, g *graph, now time.Time, progres
 		return err
 	}
 	fresh := 0
-	for lo := 0; lo < len(g.keys); lo += pkgBatch {
-		hi := min(lo+pkgBatch, len(g.keys))
+	batch := pkgBatch
+	if pg {
+		batch = pgBatch
+	}
+	for lo := 0; lo < len(g.keys); lo += batch {
+		hi := min(lo+batch, len(g.keys))
 		nums := make([]int32, 0, hi-lo)
 		for n := lo; n < hi; n++ {
 			nums = append(nums, int32(n))
@@ -132,6 +154,9 @@ func writeEdges(ctx context.Context, q db.Querier, g *graph, ids []int64, source
 		w++
 	}
 	es = es[:w]
+	if q.Dialect() == db.Postgres {
+		return len(es), writeEdgesPG(ctx, q, g, es, source, progress)
+	}
 	full := edgeInsert(edgeBatch)
 	for lo := 0; lo < len(es); lo += edgeBatch {
 		hi := min(lo+edgeBatch, len(es))
@@ -151,6 +176,39 @@ func writeEdges(ctx context.Context, q db.Querier, g *graph, ids []int64, source
 		}
 	}
 	return len(es), nil
+}
+
+func writeEdgesPG(ctx context.Context, q db.Querier, g *graph, es []dbEdge, source string, progress func(done, total int)) error {
+	for lo := 0; lo < len(es); lo += pgBatch {
+		hi := min(lo+pgBatch, len(es))
+		a, b, c := make([]int64, 0, hi-lo), make([]int64, 0, hi-lo), make([]string, 0, hi-lo)
+		for _, e := range es[lo:hi] {
+			a, b, c = append(a, e.dependency), append(b, e.dependent), append(c, g.constraints[e.constraint])
+		}
+		if _, err := q.Exec(ctx, "INSERT INTO dep_edges (dependency_id, dependent_id, version_constraint, source)"+
+			" SELECT u.a, u.b, u.c, ? FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS u (a, b, c)"+
+			" ON CONFLICT (dependency_id, dependent_id, source) DO UPDATE SET version_constraint = excluded.version_constraint"+
+			" WHERE dep_edges.version_constraint <> excluded.version_constraint", source, a, b, c); err != nil {
+			return fmt.Errorf("deps: add edges: %w", err)
+		}
+		if progress != nil && (hi == len(es) || (hi/pgBatch)%10 == 0) {
+			progress(hi, len(es))
+		}
+	}
+	return nil
+}
+
+// bigCache gives SQLite's writer connection a page cache large enough for a bulk import
+// (the default 2 MiB re-reads B-tree pages from the WAL for every batch) and returns
+// the function that puts the default back.
+func bigCache(ctx context.Context, q db.Querier) (func(), error) {
+	if q.Dialect() != db.SQLite {
+		return func() {}, nil
+	}
+	if _, err := q.Exec(ctx, "PRAGMA cache_size = -262144"); err != nil {
+		return nil, err
+	}
+	return func() { _, _ = q.Exec(ctx, "PRAGMA cache_size = -2000") }, nil
 }
 
 func edgeInsert(n int) string {
