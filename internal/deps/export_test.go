@@ -25,3 +25,6 @@ func (r *bytesR) Read(p []byte) (int, error) {
 	r.b = r.b[n:]
 	return n, nil
 }
+
+// AdmitsForTest exposes constraint matching.
+func AdmitsForTest(c, v string) (ok, known bool) { return admits(c, v) }
