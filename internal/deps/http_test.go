@@ -111,7 +111,7 @@ func TestWhoIsAffectedPage(t *testing.T) {
 		br.Get("/deps").Want(t, 200)
 		br.Submit("/deps/edges", url.Values{"csv": {"dependent,dependency,version_constraint\nnot-a-purl,pkg:npm/x,\n"}}).Want(t, 422)
 		br.Submit("/deps/edges", url.Values{"csv": {acceptanceCSV()}}).Want(t, 303)
-		r := br.Get("/deps?purl=" + url.QueryEscape(root) + "&case=" + c.PublicID).Want(t, 200)
+		r := br.Get("/deps?purl="+url.QueryEscape(root)+"&case="+c.PublicID).Want(t, 200)
 		body := string(r.Body)
 		for _, want := range []string{"260</strong> dependents", "Vendor One Security", "Organisation 9", `action="/cases/` + c.PublicID + `/orgs"`,
 			`name="org" value="7"`, `name="org" value="9"`, "Not reachable", "pkg:maven/org.chain/c1", "in all; the first 50 are listed"} {
@@ -123,22 +123,22 @@ func TestWhoIsAffectedPage(t *testing.T) {
 			t.Error("the organisation with more dependents should come first")
 		}
 		// Without a case, no form to post (and a hint).
-		if r := br.Get("/deps?purl=" + url.QueryEscape(root)).Want(t, 200); strings.Contains(string(r.Body), `name="org"`) {
+		if r := br.Get("/deps?purl="+url.QueryEscape(root)).Want(t, 200); strings.Contains(string(r.Body), `name="org"`) {
 			t.Error("checkboxes without a case")
 		}
 		r = br.Get("/deps?purl=log4j").Want(t, 422)
 		if !strings.Contains(string(r.Body), `value="log4j"`) || !strings.Contains(string(r.Body), "is not a package URL") {
 			t.Errorf("refused search lost the input or the message")
 		}
-		br.Get("/deps/package?purl=" + url.QueryEscape(root)).Want(t, 200)
+		br.Get("/deps/package?purl="+url.QueryEscape(root)).Want(t, 200)
 		b, _ := os.ReadFile("testdata/spdx-2.3.json")
 		br.Submit("/deps/sboms", url.Values{"sbom": {string(b)}}).Want(t, 303)
-		if r := br.Get("/deps/package?purl=" + url.QueryEscape("pkg:pypi/urllib3")).Want(t, 200); !strings.Contains(string(r.Body), "SPDX 2.3") {
+		if r := br.Get("/deps/package?purl="+url.QueryEscape("pkg:pypi/urllib3")).Want(t, 200); !strings.Contains(string(r.Body), "SPDX 2.3") {
 			t.Errorf("package page without its SBOM: %.2000s", r.Body)
 		}
 		mb := ta.Browser()
 		mb.SignIn(mem)
 		mb.Get("/deps").Want(t, 404)
-		mb.Get("/deps/package?purl=" + url.QueryEscape(root)).Want(t, 404)
+		mb.Get("/deps/package?purl="+url.QueryEscape(root)).Want(t, 404)
 	})
 }
