@@ -109,9 +109,12 @@ func TestWhoIsAffectedPage(t *testing.T) {
 		br := ta.Browser()
 		br.SignIn(responder)
 		br.Get("/deps").Want(t, 200)
-		br.Submit("/deps/edges", url.Values{"csv": {"dependent,dependency,version_constraint\nnot-a-purl,pkg:npm/x,\n"}}).Want(t, 422)
+		r := br.Submit("/deps/edges", url.Values{"csv": {"dependent,dependency,version_constraint\nnot-a-purl,pkg:npm/x,\n"}}).Want(t, 422)
+		if !strings.Contains(string(r.Body), "line 2, column 1 (dependent)") || !strings.Contains(string(r.Body), "not-a-purl,pkg:npm/x,") {
+			t.Errorf("the refused edge list lost the message or the input: %.3000s", r.Body)
+		}
 		br.Submit("/deps/edges", url.Values{"csv": {acceptanceCSV()}}).Want(t, 303)
-		r := br.Get("/deps?purl="+url.QueryEscape(root)+"&case="+c.PublicID).Want(t, 200)
+		r = br.Get("/deps?purl="+url.QueryEscape(root)+"&case="+c.PublicID).Want(t, 200)
 		body := string(r.Body)
 		for _, want := range []string{"260</strong> dependents", "Vendor One Security", "Organisation 9", `action="/cases/` + c.PublicID + `/orgs"`,
 			`name="org" value="7"`, `name="org" value="9"`, "Not reachable", "pkg:maven/org.chain/c1", "in all; the first 50 are listed"} {

@@ -161,6 +161,9 @@ func (h *Handlers) depsImport(w http.ResponseWriter, r *http.Request) error {
 			}
 			p.Errors = fe
 			p.Form = url.Values{"import": {field}}
+			if pasted := r.PostFormValue(field); len(pasted) <= 64<<10 {
+				p.Form.Set(field, pasted) // shown again to be corrected (an uploaded file is not)
+			}
 			return h.render(w, r, http.StatusUnprocessableEntity, "deps", p)
 		}
 		return err
