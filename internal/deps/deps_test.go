@@ -371,3 +371,23 @@ func TestCatalogue(t *testing.T) {
 		}
 	})
 }
+
+func TestMostDependedOn(t *testing.T) {
+	d := dbtest.NewSQLite(t)
+	ctx := context.Background()
+	s, _ := newService(t, d)
+	if _, err := s.ImportEdges(ctx, responder, strings.NewReader(acceptanceCSV()), deps.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	top, err := s.MostDependedOn(ctx, root, 9, 3)
+	if err != nil || len(top) != 3 {
+		t.Fatalf("%v %v", err, top)
+	}
+	// app1 and app2 have 5 direct dependents (4 services and the diamond), the others 4.
+	if top[0].Purl != "pkg:maven/com.vendor1/app1" || top[0].Dependents != 5 || top[1].Purl != "pkg:maven/com.vendor2/app2" || top[2].Dependents != 4 {
+		t.Errorf("%+v", top)
+	}
+	if len(top[0].Path) != 2 || top[0].Path[0] != root {
+		t.Errorf("path %v", top[0].Path)
+	}
+}

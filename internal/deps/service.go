@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -368,4 +369,44 @@ func decodeCursor(c string) (int, string, error) {
 		return 0, "", bad
 	}
 	return n, p, nil
+}
+
+// RankedDependent is a dependent of a package with how many packages depend on it
+// directly: the "most depended-on" of a package's dependents, whose maintainers are
+// worth inviting to a case first.
+type RankedDependent struct {
+	Purl       string   `json:"purl"`
+	Depth      int      `json:"depth"`
+	Path       []string `json:"path"`
+	Dependents int      `json:"dependents" doc:"Packages depending on this one directly."`
+}
+
+// MostDependedOn lists the n dependents of pkg (up to maxDepth; 0 means 9) that most
+// packages depend on directly, most first (then by depth and purl), each with its path
+// from pkg — the reason to suggest its maintainers. Like DependentPackages it is for
+// other areas, which decide themselves who may ask.
+func (s *Service) MostDependedOn(ctx context.Context, pkg string, maxDepth, n int) ([]RankedDependent, error) {
+	key, err := purl.Package(pkg)
+	if err != nil {
+		return nil, validate.Field("purl", "%s", err.Error())
+	}
+	if maxDepth == 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	if maxDepth < 1 || maxDepth > MaxMaxDepth {
+		return nil, validate.Field("max_depth", "must be between 1 and %d", MaxMaxDepth)
+	}
+	w, err := s.walk(ctx, key, maxDepth, "")
+	if err != nil || w == nil || n <= 0 {
+		return nil, err
+	}
+	order := append([]int32(nil), w.order...)
+	fan := func(v int32) int { return int(w.ix.off[v+1] - w.ix.off[v]) }
+	slices.SortStableFunc(order, func(a, b int32) int { return fan(b) - fan(a) }) // w.order is by depth, then purl
+	order = order[:min(n, len(order))]
+	out := make([]RankedDependent, len(order))
+	for i, v := range order {
+		out[i] = RankedDependent{Purl: w.ix.purls[v], Depth: int(w.depth[v]), Path: w.path(v), Dependents: fan(v)}
+	}
+	return out, nil
 }
