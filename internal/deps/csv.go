@@ -142,7 +142,6 @@ func parseEdges(r io.Reader, progress func(rows int)) (*graph, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -155,6 +154,10 @@ func parseEdges(r io.Reader, progress func(rows int)) (*graph, error) {
 				continue
 			}
 			return nil, err
+		}
+		line := 0
+		if len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
 		}
 		if header {
 			header = false
