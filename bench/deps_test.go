@@ -39,7 +39,7 @@ func BenchmarkDeps(b *testing.B) {
 	dir := b.TempDir()
 	csvPath := filepath.Join(dir, "edges.csv")
 	direct, transitive := generateGraph(b, csvPath, nPkgs, nEdges)
-	b.Logf("graph: %d packages, %d edges; root has %d direct and %d transitive dependents (depth ≤ 9)", nPkgs, nEdges, direct, transitive)
+	report("graph: %d packages, %d edges; root has %d direct and %d transitive dependents (depth ≤ 9)", nPkgs, nEdges, direct, transitive)
 	// Each database is imported into once (the sub-benchmarks run more than once).
 	data := filepath.Join(b.TempDir(), "data")
 	importEdges(b, "sqlite", csvPath, "--data", data)
@@ -64,6 +64,10 @@ func BenchmarkDeps(b *testing.B) {
 	ps := newDepsService(b, pd, transitive)
 	b.Run("postgres", func(b *testing.B) { queryDeps(b, ps) })
 }
+
+// report prints a figure on standard error: b.Logf of a benchmark with sub-benchmarks
+// is not shown.
+func report(format string, args ...any) { fmt.Fprintf(os.Stderr, "BenchmarkDeps: "+format+"\n", args...) }
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
@@ -178,7 +182,7 @@ func importEdges(b *testing.B, name, csvPath string, dbArgs ...string) {
 	rss := float64(ru.Maxrss) / 1024
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	load, _ := os.ReadFile("/proc/loadavg")
-	b.Logf("%s import: %s in %.1f s wall, %.1f s CPU, peak RSS %.0f MB (load average %s)", name, bytesTrim(out), el.Seconds(), cpu.Seconds(), rss, bytesTrim(load))
+	report("%s import: %s in %.1f s wall, %.1f s CPU, peak RSS %.0f MB (load average %s)", name, bytesTrim(out), el.Seconds(), cpu.Seconds(), rss, bytesTrim(load))
 }
 
 func bytesTrim(b []byte) string { return string(bytes.TrimSpace(b)) }
@@ -198,7 +202,7 @@ func newDepsService(b *testing.B, d *db.DB, transitive int) *deps.Service {
 	if page.Total < transitive {
 		b.Fatalf("total %d, want at least %d", page.Total, transitive)
 	}
-	b.Logf("%s: first query (builds the index): %d ms; total %d, by depth %v", d.Dialect(), first.Milliseconds(), page.Total, page.ByDepth)
+	report("%s: first query (builds the index): %d ms; total %d, by depth %v", d.Dialect(), first.Milliseconds(), page.Total, page.ByDepth)
 	return s
 }
 
