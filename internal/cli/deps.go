@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/config"
@@ -33,6 +34,9 @@ func depsCommands() []*command {
 					return err
 				}
 				defer f.Close()
+				// Whole ecosystems: keep the heap well inside 1 GiB (the GC works harder
+				// as it nears the limit rather than doubling the heap).
+				defer debug.SetMemoryLimit(debug.SetMemoryLimit(640 << 20))
 				a, err := openApp(ctx, env, c)
 				if err != nil {
 					return err

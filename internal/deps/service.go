@@ -110,6 +110,7 @@ func (s *Service) ImportEdges(ctx context.Context, actor authz.Actor, r io.Reade
 		return nil, err
 	}
 	report("read", g.rows, g.rows)
+	g.raw, g.byKey, g.byCons = nil, nil, nil // lookups of the parse only
 	out := &EdgeImport{Rows: g.rows, Packages: len(g.keys)}
 	err = s.db.InTx(ctx, func(q db.Querier) error {
 		restore, err := bigCache(ctx, q)

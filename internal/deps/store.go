@@ -136,6 +136,7 @@ func writeEdges(ctx context.Context, q db.Querier, g *graph, ids []int64, source
 	for i, e := range g.edges {
 		es[i] = dbEdge{dependency: ids[e.dependency], dependent: ids[e.dependent], constraint: e.constraint}
 	}
+	g.edges = nil // half the memory of a large import: let it go
 	slices.SortStableFunc(es, func(a, b dbEdge) int {
 		if a.dependency != b.dependency {
 			return cmpInt(a.dependency, b.dependency)
@@ -205,7 +206,7 @@ func bigCache(ctx context.Context, q db.Querier) (func(), error) {
 	if q.Dialect() != db.SQLite {
 		return func() {}, nil
 	}
-	if _, err := q.Exec(ctx, "PRAGMA cache_size = -262144"); err != nil {
+	if _, err := q.Exec(ctx, "PRAGMA cache_size = -65536"); err != nil { // 64 MiB
 		return nil, err
 	}
 	return func() { _, _ = q.Exec(ctx, "PRAGMA cache_size = -2000") }, nil
