@@ -41,15 +41,10 @@ func BenchmarkDeps(b *testing.B) {
 	direct, transitive := generateGraph(b, csvPath, nPkgs, nEdges)
 	report("graph: %d packages, %d edges; root has %d direct and %d transitive dependents (depth ≤ 9)", nPkgs, nEdges, direct, transitive)
 	// Each database is imported into once (the sub-benchmarks run more than once).
-	data := filepath.Join(b.TempDir(), "data")
-	importEdges(b, "sqlite", csvPath, "--data", data)
-	d, err := db.Open(context.Background(), db.Options{Path: filepath.Join(data, "sirt.db")})
-	if err != nil {
-		b.Fatal(err)
+	// SIRT_BENCH_DEPS_SQLITE=0 measures PostgreSQL only.
+	if os.Getenv("SIRT_BENCH_DEPS_SQLITE") != "0" {
+		benchSQLite(b, csvPath, transitive)
 	}
-	defer d.Close()
-	sq := newDepsService(b, d, transitive)
-	b.Run("sqlite", func(b *testing.B) { queryDeps(b, sq) })
 	if os.Getenv(dbtest.EnvPostgres) == "" {
 		return
 	}
@@ -67,7 +62,21 @@ func BenchmarkDeps(b *testing.B) {
 
 // report prints a figure on standard error: b.Logf of a benchmark with sub-benchmarks
 // is not shown.
-func report(format string, args ...any) { fmt.Fprintf(os.Stderr, "BenchmarkDeps: "+format+"\n", args...) }
+func report(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "BenchmarkDeps: "+format+"\n", args...)
+}
+
+func benchSQLite(b *testing.B, csvPath string, transitive int) {
+	data := filepath.Join(b.TempDir(), "data")
+	importEdges(b, "sqlite", csvPath, "--data", data)
+	d, err := db.Open(context.Background(), db.Options{Path: filepath.Join(data, "sirt.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	sq := newDepsService(b, d, transitive)
+	b.Run("sqlite", func(b *testing.B) { queryDeps(b, sq) })
+}
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
