@@ -69,6 +69,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerKnowledge()
 	x.registerPostmortems()
 	x.registerDirectory()
+	x.registerDeps()
 	return x
 }
 

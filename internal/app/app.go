@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/clock"
 	"github.com/oss-sirt/sirt/internal/config"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/deps"
 	"github.com/oss-sirt/sirt/internal/directory"
 	"github.com/oss-sirt/sirt/internal/engagements"
 	"github.com/oss-sirt/sirt/internal/events"
@@ -78,6 +79,8 @@ type App struct {
 	Surveys *survey.Service
 	// Directory is the organisations the team reaches, case fan-out and SIREN lists.
 	Directory *directory.Service
+	// Deps is the dependency graph: who depends on a package (SetMaintainers wires the directory).
+	Deps *deps.Service
 
 	keys keyCache
 }
@@ -191,6 +194,7 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Postmortems.SetFeedback(a.Surveys) // participant feedback answers appear in the post-mortem
 	a.Directory = directory.New(directory.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases,
 		Templates: a.Templates, Guard: a.Outbound, Log: a.Log}, directory.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Host: mailHost(cfg)})
+	a.Deps = deps.New(d, a.Clock, a.Events)
 	a.registerJobs()
 	return a
 }

@@ -225,6 +225,9 @@ func Can(actor Actor, action Action, obj any) error {
 		if err, ok := canPostmortemGlobal(actor, action); ok {
 			return err
 		}
+		if err, ok := canDepsGlobal(actor, action); ok {
+			return err
+		}
 		return canGlobal(actor, action)
 	case Engagement:
 		return canEngagement(actor, action, o)

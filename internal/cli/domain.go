@@ -22,6 +22,7 @@ func domainCommands() []*command {
 	out = append(out, surveyCommands()...)
 	out = append(out, postmortemCommands()...)
 	out = append(out, directoryCommands()...)
+	out = append(out, depsCommands()...)
 	return out
 }
 

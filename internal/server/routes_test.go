@@ -174,6 +174,10 @@ var apiMatrix = map[string]statuses{
 	"GET /api/v1/surveys/{id}/results":       {401, 404, 404, 404, 404},
 	"GET /api/v1/surveys/{id}/responses.csv": {401, 404, 404, 404, 404},
 	"GET /api/v1/surveys/{id}/report.md":     {401, 404, 404, 404, 404},
+	// The dependency graph (internal/deps): staff read and import; members never learn it exists.
+	"GET /api/v1/packages/{purl}/dependents": {401, 404, 200, 200, 200},
+	"POST /api/v1/dependencies/edges":        {401, 404, 201, 201, 201},
+	"POST /api/v1/sboms":                     {401, 404, 201, 201, 201},
 	"GET /api/v1/retrospectives/{year}":      {401, 404, 422, 422, 422}, // {year} is not a year
 	"GET /api/v1/outreach/channels":          {401, 404, 200, 200, 200},
 	"POST /api/v1/outreach/channels":         {401, 404, 403, 201, 201},
@@ -343,6 +347,9 @@ var apiBodies = map[string]string{
 	"POST /api/v1/siren/lists":                                 `{"name": "matrix list %d"}`,
 	"POST /api/v1/siren/lists/{id}/apply":                      `{"organisation": "Distro %d"}`,
 	"POST /api/v1/siren/lists/{id}/subscribers/{sub}/decision": `{"decision": "vetted"}`,
+	// The dependency graph.
+	"POST /api/v1/dependencies/edges": "dependent,dependency,version_constraint\npkg:npm/matrix-%d,pkg:npm/left-pad,^1.3.0\n",
+	"POST /api/v1/sboms":              `{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "m", "purl": "pkg:npm/matrix-sbom-%d@1.0.0"}]}`,
 
 	// People and knowledge.
 	"POST /api/v1/candidates":                      `{"name": "Applicant %d", "email": "applicant-%d@example.net", "role": "responder"}`,
@@ -588,6 +595,12 @@ var htmlMatrix = map[string]statuses{
 	"GET /surveys/{id}/report.md":     {303, 404, 404, 404, 404},
 	"GET /s/{token}":                  {404, 404, 404, 404, 404},
 	"POST /s/{token}":                 {404, 404, 404, 404, 404},
+
+	// The dependency graph: staff only ("GET /deps/package" without ?purl= is a 422 naming the field).
+	"GET /deps":         {303, 404, 200, 200, 200},
+	"GET /deps/package": {303, 404, 422, 422, 422},
+	"POST /deps/sboms":  {303, 404, 303, 303, 303},
+	"POST /deps/edges":  {303, 404, 303, 303, 303},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -641,6 +654,8 @@ var htmlForms = map[string]url.Values{
 	"POST /surveys":                    {"title": {"Survey %d"}, "audience": {"maintainers"}, "q0_key": {"q1"}, "q0_kind": {"likert"}, "q0_text": {"Q %d"}},
 	"POST /surveys/{id}":               {"title": {"Survey %d"}, "audience": {"maintainers"}, "q0_key": {"q1"}, "q0_kind": {"text"}, "q0_text": {"Q %d"}},
 	"POST /surveys/{id}/recipients":    {"emails": {"recipient-%d@example.org"}},
+	"POST /deps/sboms":                 {"sbom": {`{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "w", "purl": "pkg:npm/web-sbom-%d@1.0.0"}]}`}},
+	"POST /deps/edges":                 {"csv": {"dependent,dependency,version_constraint\npkg:npm/web-%d,pkg:npm/left-pad,\n"}},
 }
 
 type matrixFixture struct {
@@ -783,7 +798,7 @@ func (f *matrixFixture) fill(method, path string, o *objects) string {
 	}
 	r := strings.NewReplacer("{id}", id, "{file}", "999999", "{participant}", strconv.FormatInt(o.party, 10), "{pid}", strconv.FormatInt(o.party, 10),
 		"{task}", strconv.FormatInt(o.task, 10), "{package}", strconv.FormatInt(o.pkg, 10), "{pkg}", strconv.FormatInt(o.pkg, 10),
-		"{vuln}", "V1", "{format}", "osv")
+		"{vuln}", "V1", "{format}", "osv", "{purl}", url.PathEscape("pkg:npm/left-pad"))
 	return r.Replace(path)
 }
 

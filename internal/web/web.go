@@ -192,6 +192,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerKnowledge(mux)
 	h.registerSurveys(mux)
 	h.registerDirectory(mux)
+	h.registerDeps(mux)
 }
 
 func staticHandler() http.Handler {
