@@ -195,6 +195,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.Directory = directory.New(directory.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Cases: a.Cases,
 		Templates: a.Templates, Guard: a.Outbound, Log: a.Log}, directory.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Host: mailHost(cfg)})
 	a.Deps = deps.New(d, a.Clock, a.Events)
+	a.Deps.SetMaintainers(a.Directory) // dependents carry the organisations that maintain them
+	a.Directory.SetReach(a.Deps)        // notifications and suggestions reach dependents
 	a.registerJobs()
 	return a
 }
