@@ -26,6 +26,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/metrics"
 	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
@@ -69,6 +70,8 @@ type App struct {
 	// team's versioned documents, playbooks and training.
 	People    *people.Service
 	Knowledge *knowledge.Service
+	// Metrics computes SLIs from the event log, the TAC reports and the transparency page.
+	Metrics *metrics.Service
 
 	keys keyCache
 }
@@ -173,6 +176,8 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})
 	a.People.RegisterJobs(a.Jobs) // the on-call notifier
 	a.Knowledge = knowledge.New(d, a.Clock, a.Events, a.Cases)
+	a.Metrics = metrics.New(metrics.Deps{DB: d, Clock: a.Clock, Events: a.Events, Log: a.Log},
+		metrics.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy()})
 	a.registerJobs()
 	return a
 }

@@ -186,6 +186,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerPlan(mux)
 	h.registerCases(mux)
 	h.registerEngagements(mux)
+	h.registerMetrics(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
 }
