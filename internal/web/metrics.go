@@ -40,14 +40,14 @@ type metricsRow struct {
 
 type metricsPage struct {
 	BasePage
-	Current, Previous metrics.Period
-	Rows              []metricsRow
-	Volumes           [][3]string
-	Charts            []template.HTML
-	CanManage         bool
-	Keys              []string
-	CurFrom, CurTo    string
-	PrevFrom, PrevTo  string
+	Cur, Prev        metrics.Period
+	Rows             []metricsRow
+	Volumes          [][3]string
+	Charts           []template.HTML
+	CanManage        bool
+	Keys             []string
+	CurFrom, CurTo   string
+	PrevFrom, PrevTo string
 }
 
 func fmtP(v *float64) string {
@@ -72,7 +72,7 @@ func (h *Handlers) metricsDashboard(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	pg := metricsPage{BasePage: h.base(r, "Metrics"), Current: d.Current, Previous: d.Previous,
+	pg := metricsPage{BasePage: h.base(r, "Metrics"), Cur: d.Current, Prev: d.Previous,
 		CanManage: authz.Can(a, authz.ManageSLOs, nil) == nil}
 	pg.CurFrom, _ = dayRange(d.Current)
 	pg.CurTo = h.app.Clock.Now().UTC().Format(time.DateOnly)
