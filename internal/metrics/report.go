@@ -159,6 +159,7 @@ func (s *Service) build(ctx context.Context, p Period, now time.Time) (*Report, 
 	if r.Volumes, err = s.volumes(ctx, p.From, end, len(d.cases)); err != nil {
 		return nil, err
 	}
+	r.Volumes.Received = len(d.reports) // the event log's count (the breakdowns read the reports' fields)
 	if r.Notable, err = s.notable(ctx, p.From, end); err != nil {
 		return nil, err
 	}
