@@ -3,9 +3,9 @@ package metrics_test
 import (
 	"bytes"
 	"compress/zlib"
-	"io"
 	"context"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"

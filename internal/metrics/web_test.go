@@ -74,7 +74,7 @@ func TestMetricsOverHTTP(t *testing.T) {
 		bp := ta.Browser()
 		bp.SignIn(pgm)
 		for _, f := range []string{"2026-Q1.html", "2026-Q1.md", "2026-Q1.csv", "2026-Q1.pdf", "2026.html", "2026-Q1/chart-1.svg"} {
-			bp.Get("/tac/" + f).Want(t, 200)
+			bp.Get("/tac/"+f).Want(t, 200)
 		}
 		bp.Get("/tac/2026-Q3.html").Want(t, 404) // not started
 		bp.Get("/tac/2026-Q5.html").Want(t, 404)
@@ -91,6 +91,22 @@ func TestMetricsOverHTTP(t *testing.T) {
 		for _, id := range ids {
 			if strings.Contains(page, id) {
 				t.Errorf("transparency names %s", id)
+			}
+		}
+	})
+}
+
+// The server's /metrics carries the outbox by state and the SLA clocks.
+func TestPrometheusCollector(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		ta.API("POST", "/api/v1/reports", "", map[string]any{"summary": "Late one", "details": "x"}).Want(t, 201)
+		ta.Clock.Advance(11*24*time.Hour + 3*time.Hour) // Fri 13 Mar 12:00: ack (2 business days) breached, assessment (Mon 16 Mar 09:00) due within one
+		body := string(ta.Browser().Get("/metrics").Want(t, 200).Body)
+		for _, want := range []string{`sirt_sla_clock_reports{clock="acknowledge",status="breached"} 1`,
+			`sirt_sla_clock_reports{clock="assessment",status="near_breach"} 1`, `sirt_outbox_messages{state="failed"} 0`, "sirt_jobs_queue_depth"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s", want)
 			}
 		}
 	})
