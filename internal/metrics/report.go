@@ -253,15 +253,27 @@ func (s *Service) volumes(ctx context.Context, from, end time.Time, opened int) 
 // notable lists the cases that became public in the period. Only a case whose public
 // date has passed (a disclosure event) is named; embargoed cases never are.
 func (s *Service) notable(ctx context.Context, from, end time.Time) ([]NotableCase, error) {
-	return db.All(ctx, s.DB.Read(), func(sc db.Scanner) (NotableCase, error) {
+	all, err := db.All(ctx, s.DB.Read(), func(sc db.Scanner) (NotableCase, error) {
 		var n NotableCase
 		err := sc.Scan(&n.Ref, &n.Title, &n.Public)
 		n.Public = n.Public.UTC()
 		return n, err
-	}, `SELECT c.public_id, c.title, MIN(e.at) FROM events e JOIN cases c ON c.id = e.case_id
+	}, `SELECT c.public_id, c.title, e.at FROM events e JOIN cases c ON c.id = e.case_id
 		WHERE e.action IN ('case.pd_reached', 'case.embargo.broken', 'case.embargo.released') AND e.at >= ? AND e.at < ?
 		AND c.em_state IN ('none', 'exited') AND c.public_date IS NOT NULL AND c.public_date <= ?
-		GROUP BY c.public_id, c.title ORDER BY MIN(e.at), c.public_id LIMIT 25`, from, end, end)
+		ORDER BY e.at, c.public_id`, from, end, end)
+	if err != nil {
+		return nil, err
+	}
+	var out []NotableCase
+	seen := map[string]bool{}
+	for _, n := range all {
+		if !seen[n.Ref] && len(out) < 25 {
+			seen[n.Ref] = true
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 // programme fills the engagements, spot-checks, volunteer hours and notifications.
