@@ -173,6 +173,19 @@ func TestSLIsAgainstHandComputedFixture(t *testing.T) {
 		if a := by["time_to_acknowledge"].SLO; a == nil || !near(a.ErrorBudget, 1-2/0.15) {
 			t.Errorf("ack error budget %+v", a)
 		}
+		// Folding the whole log again (the cursor reset, as two readers racing would) changes nothing.
+		if _, err := d.SQL().Exec("UPDATE metrics_cursor SET seq = 0"); err != nil {
+			t.Fatal(err)
+		}
+		again, err := svc.SLIs(context.Background(), authz.User(1, "pgm@example.org", authz.RolePgM), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a1, _ := json.Marshal(slis)
+		a2, _ := json.Marshal(again)
+		if string(a1) != string(a2) {
+			t.Errorf("folding the log twice changed the SLIs:\n%s\n%s", a1, a2)
+		}
 		// The JSON has the contract's fields.
 		b, _ := json.Marshal(by["time_to_acknowledge"])
 		var m map[string]any
