@@ -52,6 +52,12 @@ func (s *Service) Dashboard(ctx context.Context, actor authz.Actor) (*Dashboard,
 	out := &Dashboard{Current: cur, Previous: prev}
 	out.CurrentSLIs = s.compute(d.split(cur), slos, now)
 	out.PreviousSLIs = s.compute(d.split(prev), slos, now)
+	if err := s.delivery(ctx, out.CurrentSLIs, cur, d.horizon, slos); err != nil {
+		return nil, err
+	}
+	if err := s.delivery(ctx, out.PreviousSLIs, prev, d.horizon, slos); err != nil {
+		return nil, err
+	}
 	if out.CurrentVol, err = s.volumes(ctx, cur.From, now, len(d.split(cur).cases)); err != nil {
 		return nil, err
 	}

@@ -148,6 +148,9 @@ func (s *Service) build(ctx context.Context, p Period, now time.Time) (*Report, 
 		return nil, err
 	}
 	slis := s.compute(d, slos, now)
+	if err := s.delivery(ctx, slis, p, d.horizon, slos); err != nil {
+		return nil, err
+	}
 	r := &Report{Period: p, Team: s.cfg.Team, Generated: now.Truncate(time.Second), Closed: p.Closed(now)}
 	for _, x := range slis {
 		r.SLIs = append(r.SLIs, ReportSLI{Key: x.Key, Name: x.Name, Unit: x.Unit, N: x.N, P50: x.P50, P90: x.P90, Value: x.Value, Open: x.Open, SLO: x.SLO, Breaches: len(x.Breaches)})

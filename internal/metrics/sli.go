@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -56,6 +57,11 @@ var Definitions = []Definition{
 		End: "the case became public. Its history is desirable when, of the facts recorded (case.facts), the vendor was aware, a fix was ready and a fix was deployed " +
 			"before the public was aware; a fix was ready and deployed before an exploit was public; and a fix was deployed before attacks were observed",
 		Counts: "cases opened in the period that are public", Events: []string{"case.opened", "case.facts"}},
+	{Key: "notification_delivery", Name: "Notification delivery success", Unit: UnitShare, Subject: "message",
+		Start: "a message was queued in the outbox (mail or webhook)",
+		End: "it was sent, or it failed (its delivery job died after its retries). The share is sent / (sent + failed); held and pending messages are open. " +
+			"The outbox records no events, so this one is read from the outbox table",
+		Counts: "outbound messages queued in the period", Events: []string{}},
 }
 
 // Definition returns the definition of key.
@@ -143,7 +149,38 @@ func (s *Service) SLIs(ctx context.Context, actor authz.Actor, p Period) ([]SLI,
 	if err != nil {
 		return nil, err
 	}
-	return s.compute(d, slos, now), nil
+	out := s.compute(d, slos, now)
+	return out, s.delivery(ctx, out, p, d.horizon, slos)
+}
+
+// delivery fills the notification_delivery SLI from the outbox.
+func (s *Service) delivery(ctx context.Context, slis []SLI, p Period, horizon time.Time, slos map[string]SLO) error {
+	end := p.To
+	if horizon.Before(end) {
+		end = horizon
+	}
+	var sent, failed, open int
+	err := s.DB.Read().QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN state IN ('pending', 'held') THEN 1 ELSE 0 END), 0)
+		FROM outbox WHERE created_at >= ? AND created_at < ?`, p.From, end).Scan(&sent, &failed, &open)
+	if err != nil {
+		return fmt.Errorf("metrics: outbox: %w", err)
+	}
+	for i := range slis {
+		if slis[i].Key != "notification_delivery" {
+			continue
+		}
+		x := &slis[i]
+		x.N, x.Open = sent+failed, open
+		if x.N > 0 {
+			v := round4(float64(sent) / float64(x.N))
+			x.Value = &v
+		}
+		if slo, ok := slos[x.Key]; ok {
+			x.SLO = result(slo, x.N, sent)
+		}
+	}
+	return nil
 }
 
 func (s *Service) compute(d *dataset, slos map[string]SLO, now time.Time) []SLI {
