@@ -17,7 +17,9 @@ func metricsCommands() []*command {
 	return []*command{
 		{name: "metrics report", args: "PERIOD", data: true,
 			summary: "Print the report to the TAC for a quarter (2026-Q3) or a year (2026) as Markdown (--format md, csv, html or pdf).",
-			flags:   func(fs *flag.FlagSet, _ *config.Config) { fs.StringVar(&format, "format", "md", "md, csv, html or pdf") },
+			flags: func(fs *flag.FlagSet, _ *config.Config) {
+				fs.StringVar(&format, "format", "md", "md, csv, html or pdf")
+			},
 			run: func(ctx context.Context, env Env, c *config.Config, _ *flag.FlagSet, args []string) error {
 				if len(args) != 1 {
 					return usagef("give one period: sirt metrics report 2026-Q3")
