@@ -64,6 +64,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerPlan()
 	x.registerCases()
 	x.registerEngagements()
+	x.registerMetrics()
 	x.registerPeople()
 	x.registerSurveys()
 	x.registerKnowledge()

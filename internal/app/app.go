@@ -28,6 +28,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/jobs"
 	"github.com/oss-sirt/sirt/internal/knowledge"
 	"github.com/oss-sirt/sirt/internal/mail"
+	"github.com/oss-sirt/sirt/internal/metrics"
 	"github.com/oss-sirt/sirt/internal/netguard"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
@@ -81,6 +82,8 @@ type App struct {
 	Directory *directory.Service
 	// Deps is the dependency graph: who depends on a package (SetMaintainers wires the directory).
 	Deps *deps.Service
+	// Metrics computes SLIs from the event log, the TAC reports and the transparency page.
+	Metrics *metrics.Service
 
 	keys keyCache
 }
@@ -196,7 +199,9 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Templates: a.Templates, Guard: a.Outbound, Log: a.Log}, directory.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Host: mailHost(cfg)})
 	a.Deps = deps.New(d, a.Clock, a.Events)
 	a.Deps.SetMaintainers(a.Directory) // dependents carry the organisations that maintain them
-	a.Directory.SetReach(a.Deps)        // notifications and suggestions reach dependents
+	a.Directory.SetReach(a.Deps)       // notifications and suggestions reach dependents
+	a.Metrics = metrics.New(metrics.Deps{DB: d, Clock: a.Clock, Events: a.Events, Log: a.Log},
+		metrics.Config{Team: cfg.Team, BaseURL: cfg.BaseURL, Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy()})
 	a.registerJobs()
 	return a
 }

@@ -264,6 +264,9 @@ func canGlobal(a Actor, action Action) error {
 	if handled, err := canDirectoryGlobal(a, action); handled {
 		return err
 	}
+	if handled, err := canMetricsGlobal(a, action); handled {
+		return err
+	}
 	allowed := map[Action][]Role{
 		ViewDashboard:  {RoleAdmin, RolePgM, RoleResponder},
 		ManageUsers:    {RoleAdmin},

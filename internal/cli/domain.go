@@ -23,6 +23,7 @@ func domainCommands() []*command {
 	out = append(out, postmortemCommands()...)
 	out = append(out, directoryCommands()...)
 	out = append(out, depsCommands()...)
+	out = append(out, metricsCommands()...)
 	return out
 }
 

@@ -161,6 +161,9 @@ var apiMatrix = map[string]statuses{
 	"POST /api/v1/engagements/{id}/contacts":     {401, 404, 404, 404, 404},
 	"POST /api/v1/engagements/{id}/hours":        {401, 404, 404, 404, 404},
 	"GET /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
+	// Metrics: staff read the SLIs, the programme manager and admins set SLO targets ({key} is not an SLI: 422).
+	"GET /api/v1/metrics/slis":                   {401, 404, 200, 200, 200},
+	"PUT /api/v1/metrics/slos/{key}":             {401, 404, 404, 422, 422},
 	"PUT /api/v1/engagements/{id}/retrospective": {401, 404, 404, 404, 404},
 	"POST /api/v1/engagements/{id}/welcome":      {401, 404, 404, 404, 404},
 
@@ -325,6 +328,7 @@ var apiBodies = map[string]string{
 	"POST /api/v1/engagements/{id}/contacts":     `{"outcome": "no_answer"}`,
 	"POST /api/v1/engagements/{id}/hours":        `{"hours": 2}`,
 	"PUT /api/v1/engagements/{id}/retrospective": `{"markdown": "# Retro %d"}`,
+	"PUT /api/v1/metrics/slos/{key}":             `{"target": 3, "objective": 0.9}`,
 	"POST /api/v1/engagements/{id}/welcome":      `{"to": "maintainer-%d@example.org"}`,
 	"POST /api/v1/surveys":                       `{"title": "Survey %d", "audience": "maintainers", "anonymous": true, "statements": [{"key": "silos", "text": "Silos"}], "questions": [{"key": "q1", "kind": "likert", "text": "Q %d", "statement": "silos"}]}`,
 	"PUT /api/v1/surveys/{id}":                   `{"title": "Survey %d", "audience": "maintainers", "anonymous": true, "questions": [{"key": "q1", "kind": "text", "text": "Q %d"}]}`,
@@ -601,6 +605,15 @@ var htmlMatrix = map[string]statuses{
 	"GET /deps/package": {303, 404, 422, 422, 422},
 	"POST /deps/sboms":  {303, 404, 303, 303, 303},
 	"POST /deps/edges":  {303, 404, 303, 303, 303},
+
+	// Metrics: the staff dashboard and SLI drill-downs, the TAC reports (programme manager, admins: a real closed quarter,
+	// stored as a snapshot on first read) and the public transparency page.
+	"GET /staff/metrics":            {303, 404, 200, 200, 200},
+	"GET /staff/metrics/slis/{key}": {303, 404, 200, 200, 200},
+	"POST /staff/metrics/slos":      {303, 404, 404, 303, 303},
+	"GET /tac/{file}":               {303, 404, 404, 200, 200},
+	"GET /tac/{period}/{chart}":     {303, 404, 404, 200, 200},
+	"GET /transparency":             {200, 200, 200, 200, 200},
 }
 
 // htmlForms are the fields sent with each POST.
@@ -656,6 +669,7 @@ var htmlForms = map[string]url.Values{
 	"POST /surveys/{id}/recipients":    {"emails": {"recipient-%d@example.org"}},
 	"POST /deps/sboms":                 {"sbom": {`{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{"name": "w", "purl": "pkg:npm/web-sbom-%d@1.0.0"}]}`}},
 	"POST /deps/edges":                 {"csv": {"dependent,dependency,version_constraint\npkg:npm/web-%d,pkg:npm/left-pad,\n"}},
+	"POST /staff/metrics/slos":         {"key": {"time_to_triage"}, "target": {"10"}, "objective": {"90"}},
 }
 
 type matrixFixture struct {
@@ -768,6 +782,9 @@ func (f *matrixFixture) objects(t *testing.T) *objects {
 // not create (tokens, jobs, plan items) do not exist.
 func (f *matrixFixture) fill(method, path string, o *objects) string {
 	path = strings.ReplaceAll(path, "{$}", "")
+	if strings.HasPrefix(path, "/staff/metrics/") || strings.HasPrefix(path, "/tac/") {
+		path = strings.NewReplacer("{key}", "time_to_acknowledge", "{file}", "2020-Q1.md", "{period}", "2020-Q1", "{chart}", "chart-1.svg").Replace(path)
+	}
 	path = strings.ReplaceAll(path, "{token}", "not-a-valid-link-token")
 	path = strings.ReplaceAll(path, "{key}", "services")
 	path = strings.ReplaceAll(path, "{name}", "acknowledgement")

@@ -20,6 +20,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/api"
 	"github.com/oss-sirt/sirt/internal/app"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	sirtmetrics "github.com/oss-sirt/sirt/internal/metrics"
 	"github.com/oss-sirt/sirt/internal/settings"
 	"github.com/oss-sirt/sirt/internal/web"
 )
@@ -71,7 +72,7 @@ func New(ctx context.Context, a *app.App, modules ...Module) (*Server, error) {
 		api.WriteProblem(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path+" (see /api/v1/openapi.json)")
 	})
 	a.Jobs.OnDone = func(kind, outcome string, _ time.Duration) { s.metrics.jobs.WithLabelValues(kind, outcome).Inc() }
-	s.metrics.reg.MustRegister(newQueueCollector(a.Jobs, a.Log))
+	s.metrics.reg.MustRegister(newQueueCollector(a.Jobs, a.Log), sirtmetrics.NewCollector(a.Metrics))
 
 	cop := http.NewCrossOriginProtection()
 	// API clients authenticate with bearer tokens, which browsers do not attach by

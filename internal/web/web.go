@@ -188,6 +188,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerCases(mux)
 	h.registerEngagements(mux)
 	h.registerPostmortems(mux)
+	h.registerMetrics(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
 	h.registerSurveys(mux)
