@@ -83,7 +83,10 @@ func (s *Service) view(a *Advisory) *format.Advisory {
 
 func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
 	d := s.view(a)
-	now := s.clock.Now()
+	// Every date of a document comes from the revision it shows, never from the
+	// clock: the same revision renders the same bytes on every request, so the
+	// published hashes and signatures keep matching (CSAF 2.0 section 7.1.18).
+	now := revisionTime(d)
 	status := format.StatusDraft
 	if a.Published() {
 		status = format.StatusFinal
@@ -100,6 +103,21 @@ func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
 		return format.CVE5(d, format.CVEOptions{Now: now, GeneratorVersion: s.cfg.Version})
 	}
 	return nil, validate.Field("format", "%q is not one of osv, csaf, vex, cve", f)
+}
+
+// revisionTime is when the revision d shows was made: its last modification or its
+// latest revision entry, whichever is later.
+func revisionTime(d *format.Advisory) time.Time {
+	t := d.Modified
+	for _, r := range d.Revisions {
+		if r.Date.After(t) {
+			t = r.Date
+		}
+	}
+	if d.Published.After(t) {
+		t = d.Published
+	}
+	return t.UTC()
 }
 
 // Public is what the public pages read: published (and withdrawn) advisories only.
