@@ -177,6 +177,7 @@ func (p Public) Zip(ctx context.Context) ([]byte, error) {
 // CSAFDocument is one published CSAF advisory as the provider directory lists it.
 type CSAFDocument struct {
 	Path     string    // "2026/oss-sirt-2026-0001.json", relative to the TLP:WHITE directory
+	Initial  time.Time // initial_release_date
 	Current  time.Time // current_release_date
 	Advisory *Advisory
 	Data     []byte
@@ -211,7 +212,7 @@ func (p Public) CSAF(ctx context.Context) ([]CSAFDocument, error) {
 			current = initial
 		}
 		out = append(out, CSAFDocument{Path: fmt.Sprintf("%d/%s", initial.UTC().Year(), csafFileName(a.PublicID)),
-			Current: current.UTC(), Advisory: a, Data: data})
+			Initial: initial.UTC(), Current: current.UTC(), Advisory: a, Data: data})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Current.After(out[j].Current) })
 	return out, nil
