@@ -19,9 +19,9 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/advisory"
 	"github.com/oss-sirt/sirt/internal/authz"
-	"github.com/oss-sirt/sirt/internal/pgpkey"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/pgpkey"
 )
 
 // published publishes goDraft now and returns it.
