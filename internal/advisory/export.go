@@ -48,7 +48,7 @@ func (s *Service) Export(ctx context.Context, actor authz.Actor, ref string, f F
 	if err != nil {
 		return nil, err
 	}
-	return s.export(a, f)
+	return s.export(ctx, a, f)
 }
 
 // FileName is the name an export is downloaded as.
@@ -81,7 +81,7 @@ func (s *Service) view(a *Advisory) *format.Advisory {
 	return d
 }
 
-func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
+func (s *Service) export(ctx context.Context, a *Advisory, f Format) ([]byte, error) {
 	d := s.view(a)
 	// Every date of a document comes from the revision it shows, never from the
 	// clock: the same revision renders the same bytes on every request, so the
@@ -100,7 +100,10 @@ func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
 	case FormatVEX:
 		return format.VEX(d, nil, csafOpts)
 	case FormatCVE:
-		return format.CVE5(d, format.CVEOptions{Now: now, GeneratorVersion: s.cfg.Version})
+		// cveMetadata.state: RESERVED until the vulnerability is public (the team's
+		// publication, or an imported record's own), PUBLISHED after.
+		return format.CVE5(d, format.CVEOptions{Now: now, GeneratorVersion: s.cfg.Version,
+			AssignerOrgID: s.cnaOrgID(ctx), AssignerShortName: s.setting(ctx, SettingCNAShortName)})
 	}
 	return nil, validate.Field("format", "%q is not one of osv, csaf, vex, cve", f)
 }
@@ -143,7 +146,7 @@ func (p Public) OSV(ctx context.Context, ref string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.s.export(a, FormatOSV)
+	return p.s.export(ctx, a, FormatOSV)
 }
 
 // Zip writes every public OSV record into one zip archive, one file <OSV id>.json per
@@ -156,7 +159,7 @@ func (p Public) Zip(ctx context.Context) ([]byte, error) {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	for _, a := range as {
-		data, err := p.s.export(a, FormatOSV)
+		data, err := p.s.export(ctx, a, FormatOSV)
 		if err != nil {
 			continue // never offered invalid; the staff see the error on the advisory
 		}
@@ -199,7 +202,7 @@ func (p Public) CSAF(ctx context.Context) ([]CSAFDocument, error) {
 	}
 	var out []CSAFDocument
 	for _, a := range as {
-		data, err := p.s.export(a, FormatCSAF)
+		data, err := p.s.export(ctx, a, FormatCSAF)
 		if err != nil {
 			continue // an advisory without affected packages has no CSAF document
 		}

@@ -167,15 +167,24 @@ func osvDatabaseSpecific(a *Advisory) (json.RawMessage, error) {
 
 // marshalValid marshals v and returns it only if it validates as format.
 func marshalValid(format string, v any) ([]byte, error) {
+	data, err := encodeJSON(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s export: %w", format, err)
+	}
+	if err := validate(format, data); err != nil {
+		return nil, fmt.Errorf("%s export: %w", format, err)
+	}
+	return data, nil
+}
+
+// encodeJSON is the encoding of every export: indented, HTML left unescaped.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("%s export: %w", format, err)
-	}
-	if err := validate(format, buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("%s export: %w", format, err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
