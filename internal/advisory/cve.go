@@ -101,12 +101,12 @@ func recordCVE(a *Advisory, cveID string, now time.Time) (string, error) {
 // RecordCVE does. Without a client, or with the setting off, it is refused (409): enter
 // the id reserved on the CNA's portal instead.
 func (s *Service) ReserveCVE(ctx context.Context, actor authz.Actor, ref string) (*Advisory, error) {
-	if s.cveServices == nil || s.setting(ctx, SettingCVEServices) != "on" {
-		return nil, &stateError{"reserving CVE ids through CVE Services is not set up (setting cve.services); reserve one on the CNA's portal and enter it"}
-	}
-	a, err := s.Get(ctx, actor, ref)
+	a, err := s.load(ctx, s.db.Read(), actor, ref, authz.EditAdvisory)
 	if err != nil {
 		return nil, err
+	}
+	if s.cveServices == nil || s.setting(ctx, SettingCVEServices) != "on" {
+		return nil, &stateError{"reserving CVE ids through CVE Services is not set up (setting cve.services); reserve one on the CNA's portal and enter it"}
 	}
 	if id := cveOf(a); id != "" {
 		return a, nil // one CVE id per advisory: reserving twice reserves once

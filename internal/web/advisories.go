@@ -42,6 +42,7 @@ func (h *Handlers) registerAdvisories(mux *http.ServeMux) {
 	handle("POST /staff/advisories/{id}/publish", h.advisoryStep("Published.", h.app.Advisories.Publish))
 	handle("POST /staff/advisories/{id}/schedule", h.advisorySchedule)
 	handle("POST /staff/advisories/{id}/withdraw", h.advisoryWithdraw)
+	handle("POST /staff/advisories/{id}/cve", h.advisoryCVE)
 	handle("GET /staff/advisories/{id}/export/{format}", h.advisoryDownload)
 
 	handle("GET /advisories", h.publicAdvisories)
@@ -373,6 +374,20 @@ func (h *Handlers) advisoryWithdraw(w http.ResponseWriter, r *http.Request) erro
 		return h.advisoryFail(w, r, a, err, nil)
 	}
 	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Withdrawn.")
+	return nil
+}
+
+func (h *Handlers) advisoryCVE(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id := r.PostFormValue("cve_id")
+	adv, err := h.app.Advisories.RecordCVE(r.Context(), a, r.PathValue("id"), id)
+	if err != nil {
+		return h.advisoryFail(w, r, a, err, map[string]string{"cve_id": id})
+	}
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "CVE id recorded.")
 	return nil
 }
 

@@ -32,13 +32,13 @@ const (
 )
 
 func (h *Handlers) registerCSAF(handle func(string, handler)) {
-	handle("GET "+csafBase+"/provider-metadata.json", h.csafProviderMetadata)
-	handle("GET "+csafFeedPath, h.csafFeed)
-	handle("GET "+csafWhite+"{$}", h.csafDirectory)
-	handle("GET "+csafWhite+"index.txt", h.csafIndex)
-	handle("GET "+csafWhite+"changes.csv", h.csafChanges)
-	handle("GET "+csafWhite+"{year}/{$}", h.csafYear)
-	handle("GET "+csafWhite+"{year}/{file}", h.csafFile)
+	handle("GET /.well-known/csaf/provider-metadata.json", h.csafProviderMetadata)
+	handle("GET /.well-known/csaf/feed-tlp-white.json", h.csafFeed)
+	handle("GET /.well-known/csaf/white/{$}", h.csafDirectory)
+	handle("GET /.well-known/csaf/white/index.txt", h.csafIndex)
+	handle("GET /.well-known/csaf/white/changes.csv", h.csafChanges)
+	handle("GET /.well-known/csaf/white/{year}/{$}", h.csafYear)
+	handle("GET /.well-known/csaf/white/{year}/{file}", h.csafFile)
 }
 
 // csafProviderMetadata is the CSAF 2.0 provider metadata (section 7.1.7) of a
