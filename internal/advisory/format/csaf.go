@@ -243,7 +243,12 @@ type (
 		Helper    *csafHelper `json:"product_identification_helper,omitempty"`
 	}
 	csafHelper struct {
-		PURL string `json:"purl"`
+		PURL        string           `json:"purl,omitempty"`
+		GenericURIs []csafGenericURI `json:"x_generic_uris,omitempty"`
+	}
+	csafGenericURI struct {
+		Namespace string `json:"namespace"`
+		URI       string `json:"uri"`
 	}
 	csafVuln struct {
 		CVE           string               `json:"cve,omitempty"`
@@ -390,7 +395,7 @@ func csafDocumentMulti(a *Advisory, category string, vulns []VEXVulnerability, o
 	}
 	csafTracking := &doc.Document.Tracking
 	csafTracking.Aliases = uniqueNonEmpty(append(append([]string{}, a.Aliases...), a.osvID()), id)
-	csafDates(a, opts, csafTracking)
+	csafDates(a, opts, status, csafTracking)
 	doc.ProductTree = &csafProductTree{Branches: pb.tree()}
 	doc.Vulnerabilities = vs
 
@@ -490,7 +495,7 @@ func csafTLPLabel(t TLP, status TrackingStatus) string {
 
 // csafDates fills the release dates and the revision history. Dates the
 // advisory lacks are Now; the current release is never before the initial.
-func csafDates(a *Advisory, opts CSAFOptions, t *csafTracking) {
+func csafDates(a *Advisory, opts CSAFOptions, status TrackingStatus, t *csafTracking) {
 	revs := slices.Clone(a.Revisions)
 	sort.SliceStable(revs, func(i, j int) bool { return revs[i].Date.Before(revs[j].Date) })
 	initial := a.Published
@@ -515,7 +520,11 @@ func csafDates(a *Advisory, opts CSAFOptions, t *csafTracking) {
 		if !a.Withdrawn.IsZero() {
 			summary = "Withdrawn."
 		}
-		revs = []Revision{{Number: "1", Date: current, Summary: summary}}
+		number := "1"
+		if status == StatusDraft {
+			number, summary = "0", "Draft, not published." // 6.1.17: a draft is version 0
+		}
+		revs = []Revision{{Number: number, Date: current, Summary: summary}}
 	}
 	for _, r := range revs {
 		t.RevisionHistory = append(t.RevisionHistory, csafRevision{Number: r.Number, Date: csafTime(r.Date), Summary: r.Summary})

@@ -341,7 +341,7 @@ func cveAffectedOf(af Affected) cveAffected {
 	case collectionURLs[eco] != "":
 		out.CollectionURL, out.PackageName = collectionURLs[eco], p.name
 	default:
-		out.Vendor, out.Product = orDefault(af.Package.Ecosystem, p.vendor), p.name
+		out.Vendor, out.Product = p.vendor, p.name
 	}
 	for _, r := range af.Ranges {
 		if r.Type == RangeGit && r.Repo != "" && out.Repo == "" && uriPattern.MatchString(r.Repo) {

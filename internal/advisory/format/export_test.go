@@ -118,7 +118,7 @@ func TestCSAFOfGO20200001(t *testing.T) {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got := doc.ProductTree.Branches[0]; got.Name != "Go" || got.Branches[0].Category != "product_name" || got.Branches[0].Name != "github.com/gin-gonic/gin" {
+	if got := doc.ProductTree.Branches[0]; got.Name != "gin-gonic" || got.Branches[0].Category != "product_name" || got.Branches[0].Name != "github.com/gin-gonic/gin" {
 		t.Errorf("product tree %+v does not name the Go package github.com/gin-gonic/gin", doc.ProductTree)
 	}
 	leaves := doc.ProductTree.Branches[0].Branches[0].Branches
