@@ -68,6 +68,17 @@ func ImportOSV(data []byte) (*Advisory, error) {
 		References:       r.References,
 		DatabaseSpecific: r.DatabaseSpecific,
 	}
+	for i, af := range r.Affected {
+		for j, rg := range af.Ranges {
+			if probs := CheckRange(rg); len(probs) > 0 {
+				ve := &ValidationError{Format: FormatOSV}
+				for _, p := range probs {
+					ve.Problems = append(ve.Problems, Problem{Path: fmt.Sprintf("$.affected[%d].ranges[%d].%s", i, j, p.Path), Message: p.Message, Rule: "osv-semantics"})
+				}
+				return nil, fmt.Errorf("import OSV: %w", ve)
+			}
+		}
+	}
 	var err error
 	if a.Modified, err = parseOSVTime("modified", r.Modified); err != nil {
 		return nil, err
