@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-sirt/sirt/internal/advisory/format"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/ids"
@@ -216,7 +217,23 @@ func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Acto
 	for _, a := range r.Affected {
 		p := NewAffectedPackage{Ecosystem: a.Package.Ecosystem, Name: a.Package.Name, PURL: a.Package.PURL, Versions: a.Versions}
 		if a.Ranges != "" {
-			p.Note = a.Ranges
+			// The finder's words are kept; when they read as a range, it is proposed as
+			// the package's structured range, for the coordinator to confirm.
+			words := []rune(a.Ranges)
+			if len(words) > 400 {
+				words = append(words[:400], '…')
+			}
+			p.Note = "Affected versions as reported: " + string(words)
+			eco := a.Package.Ecosystem
+			if eco == "" && a.Package.PURL != "" {
+				if pk, err := format.PackageFromPURL(format.Package{PURL: a.Package.PURL}); err == nil {
+					eco = pk.Ecosystem
+				}
+			}
+			if rg, ok := format.ParseRangeText(a.Ranges, eco); ok {
+				p.Ranges = []format.Range{rg}
+				p.Note += " (proposed as the structured range: confirm it)"
+			}
 		}
 		if err := p.normalize(); err != nil {
 			p.PURL = ""

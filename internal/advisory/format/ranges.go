@@ -111,3 +111,61 @@ func PackageFromPURL(p Package) (Package, error) {
 	p.PURL = u.ToString()
 	return p, nil
 }
+
+var (
+	rangeWord    = regexp.MustCompile(`(?i)(>=|=>|<=|=<|>|<|\bfrom\b|\bsince\b|\bbefore\b|\bprior to\b|\bfixed in\b|\bup to( and including)?\b|\bthrough\b|\buntil\b|-|\bto\b)?\s*v?(\d+(?:\.\d+)*(?:[-+][0-9A-Za-z.+-]*)?)`)
+	semverEcosys = map[string]bool{"Go": true, "npm": true, "crates.io": true, "Hex": true, "Pub": true, "NuGet": true}
+)
+
+// ParseRangeText reads a range written in words, as finders do (">= 1.2.0, < 1.4.2",
+// "1.0.0 - 1.4.1", "before 2.3.0", "fixed in 2.3.0", "up to 1.9"), as an OSV range of
+// the ecosystem's versions: SEMVER for the ecosystems that use SemVer when every
+// version is one, ECOSYSTEM otherwise. ok is false when the text says nothing the
+// parser understands; the range always passes CheckRange.
+func ParseRangeText(text, ecosystem string) (r Range, ok bool) {
+	eco, _, _ := strings.Cut(ecosystem, ":")
+	var events []Event
+	lower := ""
+	all := true
+	for _, m := range rangeWord.FindAllStringSubmatch(text, 8) {
+		op, v := strings.ToLower(strings.TrimSpace(m[1])), m[3]
+		all = all && IsSemVer(v)
+		switch op {
+		case ">=", "=>", "from", "since", ">":
+			lower = v
+		case "<", "before", "prior to", "fixed in", "until":
+			events = append(events, Event{Introduced: orDefault(lower, "0")}, Event{Fixed: v})
+			lower = ""
+		case "<=", "=<", "up to", "up to and including", "through", "-", "to":
+			if op == "-" || op == "to" {
+				if lower == "" && len(events) == 0 {
+					lower = v // "1.0.0 - 1.4.1": the first number is the start
+					continue
+				}
+			}
+			events = append(events, Event{Introduced: orDefault(lower, "0")}, Event{LastAffected: v})
+			lower = ""
+		default:
+			if lower == "" {
+				lower = v
+			} else {
+				events = append(events, Event{Introduced: lower}, Event{LastAffected: v})
+				lower = ""
+			}
+		}
+	}
+	if lower != "" && len(events) == 0 && strings.Contains(text, ">") {
+		events = append(events, Event{Introduced: lower})
+	}
+	if len(events) == 0 {
+		return Range{}, false
+	}
+	r = Range{Type: RangeEcosystem, Events: events}
+	if semverEcosys[eco] && all {
+		r.Type = RangeSemver
+	}
+	if len(CheckRange(r)) > 0 {
+		return Range{}, false
+	}
+	return r, true
+}

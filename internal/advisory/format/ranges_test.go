@@ -72,3 +72,32 @@ func TestPackageFromPURL(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRangeText(t *testing.T) {
+	for _, tc := range []struct {
+		text, eco string
+		want      Range
+	}{
+		{">= 1.2.0, < 1.4.2", "Go", Range{Type: RangeSemver, Events: []Event{{Introduced: "1.2.0"}, {Fixed: "1.4.2"}}}},
+		{"before v2.3.0", "npm", Range{Type: RangeSemver, Events: []Event{{Introduced: "0"}, {Fixed: "2.3.0"}}}},
+		{"1.0.0 - 1.4.1", "Go", Range{Type: RangeSemver, Events: []Event{{Introduced: "1.0.0"}, {LastAffected: "1.4.1"}}}},
+		{"all versions up to 1.9", "PyPI", Range{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {LastAffected: "1.9"}}}},
+		{"<1.2", "Go", Range{Type: RangeEcosystem, Events: []Event{{Introduced: "0"}, {Fixed: "1.2"}}}},
+	} {
+		got, ok := ParseRangeText(tc.text, tc.eco)
+		if !ok || got.Type != tc.want.Type || len(got.Events) != len(tc.want.Events) {
+			t.Errorf("ParseRangeText(%q) = %+v, %v; want %+v", tc.text, got, ok, tc.want)
+			continue
+		}
+		for i := range got.Events {
+			if got.Events[i] != tc.want.Events[i] {
+				t.Errorf("ParseRangeText(%q) = %+v; want %+v", tc.text, got, tc.want)
+			}
+		}
+	}
+	for _, text := range []string{"", "the latest one", "1.2.0 fixed in 1.2.0"} {
+		if r, ok := ParseRangeText(text, "Go"); ok {
+			t.Errorf("ParseRangeText(%q) = %+v", text, r)
+		}
+	}
+}
