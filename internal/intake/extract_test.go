@@ -50,4 +50,3 @@ func TestMailIntakeExtractsFormFields(t *testing.T) {
 		}
 	})
 }
-
