@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oss-sirt/sirt/internal/advisory"
@@ -59,9 +60,15 @@ func (s *Service) document(c *Case, v *Vulnerability) *format.Advisory {
 		}
 		d.Affected = append(d.Affected, af)
 	}
+	// Finders are credited as they asked, verbatim (the credit of their report), else
+	// by name; the finders of merged duplicate reports are finders of the case too.
 	for _, p := range c.Participants {
-		if p.Role == string(authz.CaseFinder) && p.Name != "" {
-			d.Credits = append(d.Credits, format.Credit{Name: p.Name, Type: "FINDER"})
+		name := strings.TrimSpace(p.Credit)
+		if name == "" {
+			name = p.Name
+		}
+		if p.Role == string(authz.CaseFinder) && name != "" && !slices.ContainsFunc(d.Credits, func(c format.Credit) bool { return c.Name == name }) {
+			d.Credits = append(d.Credits, format.Credit{Name: name, Type: "FINDER"})
 		}
 	}
 	return d

@@ -193,9 +193,19 @@ func reportDetails(r *intake.Report) string {
 // the affected packages, and the first vulnerability with the report's severity vector
 // and CWE.
 func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, r *intake.Report) error {
-	if r.Reporter.Email != "" {
+	finders := []*intake.Report{r}
+	dups, err := s.intake.DuplicatesOf(ctx, q, r.ID)
+	if err != nil {
+		return err
+	}
+	finders = append(finders, dups...) // their acknowledgement promised them credit too
+	for _, fr := range finders {
+		if fr.Reporter.Email == "" {
+			continue
+		}
 		readIn := s.clock.Now() // the finder reported it: nothing to read in to
-		if _, err := s.addParticipant(ctx, q, actor, c, NewParticipant{Email: r.Reporter.Email, Name: r.Reporter.Name, Role: string(authz.CaseFinder)}, &readIn); err != nil && !IsRule(err) {
+		np := NewParticipant{Email: fr.Reporter.Email, Name: fr.Reporter.Name, Credit: fr.Reporter.Credit, Role: string(authz.CaseFinder)}
+		if _, err := s.addParticipant(ctx, q, actor, c, np, &readIn); err != nil && !IsRule(err) {
 			if _, ok := validate.As(err); !ok {
 				return err
 			}

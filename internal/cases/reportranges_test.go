@@ -2,6 +2,7 @@ package cases_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -44,6 +45,47 @@ func TestCaseFromReportKeepsRangesAndPURLs(t *testing.T) {
 		p = c.Packages[1]
 		if p.Ecosystem != "npm" || p.Name != "@scope/lib" || len(p.Ranges) != 0 || !strings.Contains(p.Note, "all of them") {
 			t.Errorf("purl-only package: %+v", p)
+		}
+	})
+}
+
+// TestCreditsVerbatimAndDuplicates: a finder is credited in the words they asked for,
+// and the finder of a duplicate merged into the report joins the case and is credited.
+func TestCreditsVerbatimAndDuplicates(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		ctx := context.Background()
+		resp := ta.User(authz.RoleResponder)
+		sub := func(email, credit string) *intake.Report {
+			r, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: "Path traversal in archive " + email,
+				Details: "Extracting a crafted archive writes outside.", Reporter: intake.Reporter{Email: email, Name: "Real Name " + email, Credit: credit},
+				Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/archive"}, Versions: []string{"1.4.0"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		first := sub("ada@example.org", "Ada L. (@ada_sec) of Example Labs")
+		dup := sub("bob@example.org", "bob — the archive hunter")
+		if _, err := ta.App.Intake.MarkDuplicate(ctx, resp.Actor(), dup.PublicID, first.PublicID); err != nil {
+			t.Fatal(err)
+		}
+		var c cases.Case
+		ta.API("POST", "/api/v1/cases", ta.Token(resp), map[string]any{"report_id": first.PublicID}).Want(t, 201).JSON(t, &c)
+		out, err := ta.App.Cases.Export(ctx, resp.Actor(), c.PublicID, "osv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec format.Advisory
+		if err := json.Unmarshal(out, &rec); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, cr := range rec.Credits {
+			names = append(names, cr.Name)
+		}
+		if len(names) != 2 || names[0] != "Ada L. (@ada_sec) of Example Labs" || names[1] != "bob — the archive hunter" {
+			t.Errorf("credits %q", names)
 		}
 	})
 }

@@ -449,3 +449,22 @@ func (s *Service) Similar(ctx context.Context, actor authz.Actor, r *Report) ([]
 	}
 	return out, nil
 }
+
+// DuplicatesOf returns the reports merged into report id (MarkDuplicate), oldest first:
+// their finders are owed the credit their acknowledgement promised.
+func (s *Service) DuplicatesOf(ctx context.Context, q db.Querier, id int64) ([]*Report, error) {
+	rows, err := q.Query(ctx, "SELECT "+reportColumns+" FROM reports WHERE duplicate_of = ? ORDER BY id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
