@@ -12,6 +12,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/advisory/format"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -48,7 +49,50 @@ func (s *Service) Export(ctx context.Context, actor authz.Actor, ref string, f F
 	if err != nil {
 		return nil, err
 	}
+	if f == FormatVEX && a.CaseID != nil {
+		if cv, ok := s.cases.(CaseVEX); ok {
+			sts, err := cv.AdvisoryVEX(ctx, s.db.Read(), actor, *a.CaseID, append([]string{a.PublicID}, a.Doc.Aliases...))
+			if err != nil {
+				return nil, err
+			}
+			if len(sts) > 0 {
+				return s.exportVEX(a, sts)
+			}
+		}
+	}
 	return s.export(ctx, a, f)
+}
+
+// CaseVEX is implemented by a CaseSource that knows the product statuses the parties of
+// a case stated (internal/cases): the advisory's VEX export then reflects them.
+type CaseVEX interface {
+	AdvisoryVEX(ctx context.Context, q db.Querier, actor authz.Actor, caseID int64, aliases []string) ([]format.ProductStatus, error)
+}
+
+// exportVEX is the advisory's VEX document: the advisory's own statements (each
+// affected range known_affected, each fixed version fixed) and beside them each case
+// party's statuses about its own product.
+func (s *Service) exportVEX(a *Advisory, sts []format.ProductStatus) ([]byte, error) {
+	d := s.view(a)
+	status := format.StatusDraft
+	if a.Published() {
+		status = format.StatusFinal
+	}
+	var own []format.ProductStatus
+	for _, af := range d.Affected {
+		for i := range af.Ranges {
+			own = append(own, format.ProductStatus{Package: af.Package, Range: &af.Ranges[i], Status: format.KnownAffected})
+			for _, e := range af.Ranges[i].Events {
+				if e.Fixed != "" && af.Ranges[i].Type != format.RangeGit {
+					own = append(own, format.ProductStatus{Package: af.Package, Version: e.Fixed, Status: format.Fixed})
+				}
+			}
+		}
+		for _, v := range af.Versions {
+			own = append(own, format.ProductStatus{Package: af.Package, Version: v, Status: format.KnownAffected})
+		}
+	}
+	return format.VEX(d, append(own, sts...), format.CSAFOptions{Now: revisionTime(d), Status: status, GeneratorVersion: s.cfg.Version})
 }
 
 // FileName is the name an export is downloaded as.

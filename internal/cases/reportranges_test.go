@@ -89,3 +89,37 @@ func TestCreditsVerbatimAndDuplicates(t *testing.T) {
 		}
 	})
 }
+
+// TestAdvisoryVEXReflectsCaseStatuses: the VEX export of an advisory drafted from a case
+// carries what the case's parties stated, each about its own product.
+func TestAdvisoryVEXReflectsCaseStatuses(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		ctx := context.Background()
+		resp := ta.User(authz.RoleResponder)
+		rtok := ta.Token(resp)
+		rep, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: "Path traversal in archive",
+			Details: "Extracting a crafted archive writes outside.", Reporter: intake.Reporter{Email: "ada@example.org"},
+			Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/archive"}, Ranges: "< 1.4.2"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c cases.Case
+		ta.API("POST", "/api/v1/cases", rtok, map[string]any{"report_id": rep.PublicID}).Want(t, 201).JSON(t, &c)
+		var distro cases.Participant
+		ta.API("POST", "/api/v1/cases/"+c.PublicID+"/participants", rtok, map[string]any{"email": "psirt@distro.example", "role": "downstream", "organisation": "Distro Inc"}).Want(t, 201).JSON(t, &distro)
+		if _, err := ta.App.Cases.SetStatus(ctx, resp.Actor(), c.PublicID, "V1", cases.StatusInput{Status: "not_affected", Justification: "vulnerable_code_not_present", ParticipantID: distro.ID}); err != nil {
+			t.Fatal(err)
+		}
+		var adv struct{ ID string }
+		ta.API("POST", "/api/v1/advisories", rtok, map[string]any{"case_id": c.PublicID, "vulnerability": "V1"}).Want(t, 201).JSON(t, &adv)
+		out, err := ta.App.Advisories.Export(ctx, resp.Actor(), adv.ID, "vex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(out)
+		if !strings.Contains(s, `"Distro Inc"`) || !strings.Contains(s, `"known_not_affected"`) || !strings.Contains(s, "vulnerable_code_not_present") || !strings.Contains(s, `"known_affected"`) {
+			t.Errorf("advisory VEX does not reflect the case statuses:\n%s", s)
+		}
+	})
+}
