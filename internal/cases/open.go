@@ -258,6 +258,33 @@ func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Acto
 	return nil
 }
 
+// DuplicateMerged adds the finder of report dup, just merged into report orig, to orig's
+// case (if it has one) as a finder, with the credit they asked for: their
+// acknowledgement promised it (intake.SetOnMerged).
+func (s *Service) DuplicateMerged(ctx context.Context, q db.Querier, actor authz.Actor, dup, orig *intake.Report) error {
+	if dup.Reporter.Email == "" {
+		return nil
+	}
+	c, err := s.load(ctx, q, orig.PublicID)
+	if db.NotFound(err) {
+		return nil // no case yet: opening it brings the duplicates' finders
+	}
+	if err != nil {
+		return err
+	}
+	readIn := s.clock.Now()
+	np := NewParticipant{Email: dup.Reporter.Email, Name: dup.Reporter.Name, Credit: dup.Reporter.Credit, Role: string(authz.CaseFinder)}
+	if err := np.normalize(); err != nil {
+		return nil // an address the case cannot take: the report keeps it
+	}
+	if _, err := s.addParticipant(ctx, q, actor, c, np, &readIn); err != nil && !IsRule(err) {
+		if _, ok := validate.As(err); !ok {
+			return err
+		}
+	}
+	return nil
+}
+
 // IsRule reports whether err is a rule of the model or of cases (409).
 func IsRule(err error) bool {
 	var r interface{ Rule() string }

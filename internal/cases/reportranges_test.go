@@ -87,6 +87,22 @@ func TestCreditsVerbatimAndDuplicates(t *testing.T) {
 		if len(names) != 2 || names[0] != "Ada L. (@ada_sec) of Example Labs" || names[1] != "bob — the archive hunter" {
 			t.Errorf("credits %q", names)
 		}
+		// A duplicate merged after the case was opened: its finder joins the case too.
+		late := sub("carol@example.org", "")
+		if _, err := ta.App.Intake.MarkDuplicate(ctx, resp.Actor(), late.PublicID, first.PublicID); err != nil {
+			t.Fatal(err)
+		}
+		out, err = ta.App.Cases.Export(ctx, resp.Actor(), c.PublicID, "osv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec = format.Advisory{}
+		if err := json.Unmarshal(out, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Credits) != 3 || rec.Credits[2].Name != "Real Name carol@example.org" {
+			t.Errorf("credits after a late duplicate: %+v", rec.Credits)
+		}
 	})
 }
 

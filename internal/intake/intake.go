@@ -212,6 +212,7 @@ type Service struct {
 	// replyRouter takes replies to case threads (package cases).
 	replyRouter ReplyRouter
 	openCase    OpenCase
+	onMerged    OnMerged
 }
 
 // New returns a Service. Register its job kinds with RegisterJobs.
