@@ -177,6 +177,9 @@ type Service struct {
 	cfg    Config
 	cases  CaseSource
 	guard  EmbargoGuard
+
+	settings    SettingsReader
+	cveServices CVEServices
 }
 
 // New returns the service and registers its job kind on q.

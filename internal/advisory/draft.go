@@ -178,6 +178,13 @@ func idList(errs *validate.Errors, field string, in []string) []string {
 func checkAffected(errs *validate.Errors, f string, af *format.Affected) {
 	af.Package.Ecosystem = strings.TrimSpace(af.Package.Ecosystem)
 	af.Package.Name = strings.TrimSpace(af.Package.Name)
+	af.Package.PURL = strings.TrimSpace(af.Package.PURL)
+	// A package given as a purl alone: its ecosystem and name come from the purl.
+	if p, err := format.PackageFromPURL(af.Package); err != nil {
+		errs.Add(f+".package.purl", "%s", err.Error())
+	} else {
+		af.Package = p
+	}
 	gitOnly := len(af.Ranges) > 0
 	for _, r := range af.Ranges {
 		gitOnly = gitOnly && r.Type == format.RangeGit
@@ -214,6 +221,9 @@ func checkAffected(errs *validate.Errors, f string, af *format.Affected) {
 		}
 		if !introduced {
 			errs.Add(rf+".events", "the events must contain an introduced one (introduced: \"0\" means since the first version)")
+		}
+		for _, p := range format.CheckRange(r) {
+			errs.Add(rf+"."+p.Path, "%s", p.Message)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/advisory/format"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -48,7 +49,50 @@ func (s *Service) Export(ctx context.Context, actor authz.Actor, ref string, f F
 	if err != nil {
 		return nil, err
 	}
-	return s.export(a, f)
+	if f == FormatVEX && a.CaseID != nil {
+		if cv, ok := s.cases.(CaseVEX); ok {
+			sts, err := cv.AdvisoryVEX(ctx, s.db.Read(), actor, *a.CaseID, append([]string{a.PublicID}, a.Doc.Aliases...))
+			if err != nil {
+				return nil, err
+			}
+			if len(sts) > 0 {
+				return s.exportVEX(a, sts)
+			}
+		}
+	}
+	return s.export(ctx, a, f)
+}
+
+// CaseVEX is implemented by a CaseSource that knows the product statuses the parties of
+// a case stated (internal/cases): the advisory's VEX export then reflects them.
+type CaseVEX interface {
+	AdvisoryVEX(ctx context.Context, q db.Querier, actor authz.Actor, caseID int64, aliases []string) ([]format.ProductStatus, error)
+}
+
+// exportVEX is the advisory's VEX document: the advisory's own statements (each
+// affected range known_affected, each fixed version fixed) and beside them each case
+// party's statuses about its own product.
+func (s *Service) exportVEX(a *Advisory, sts []format.ProductStatus) ([]byte, error) {
+	d := s.view(a)
+	status := format.StatusDraft
+	if a.Published() {
+		status = format.StatusFinal
+	}
+	var own []format.ProductStatus
+	for _, af := range d.Affected {
+		for i := range af.Ranges {
+			own = append(own, format.ProductStatus{Package: af.Package, Range: &af.Ranges[i], Status: format.KnownAffected})
+			for _, e := range af.Ranges[i].Events {
+				if e.Fixed != "" && af.Ranges[i].Type != format.RangeGit {
+					own = append(own, format.ProductStatus{Package: af.Package, Version: e.Fixed, Status: format.Fixed})
+				}
+			}
+		}
+		for _, v := range af.Versions {
+			own = append(own, format.ProductStatus{Package: af.Package, Version: v, Status: format.KnownAffected})
+		}
+	}
+	return format.VEX(d, append(own, sts...), format.CSAFOptions{Now: revisionTime(d), Status: status, GeneratorVersion: s.cfg.Version})
 }
 
 // FileName is the name an export is downloaded as.
@@ -81,9 +125,12 @@ func (s *Service) view(a *Advisory) *format.Advisory {
 	return d
 }
 
-func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
+func (s *Service) export(ctx context.Context, a *Advisory, f Format) ([]byte, error) {
 	d := s.view(a)
-	now := s.clock.Now()
+	// Every date of a document comes from the revision it shows, never from the
+	// clock: the same revision renders the same bytes on every request, so the
+	// published hashes and signatures keep matching (CSAF 2.0 section 7.1.18).
+	now := revisionTime(d)
 	status := format.StatusDraft
 	if a.Published() {
 		status = format.StatusFinal
@@ -97,9 +144,27 @@ func (s *Service) export(a *Advisory, f Format) ([]byte, error) {
 	case FormatVEX:
 		return format.VEX(d, nil, csafOpts)
 	case FormatCVE:
-		return format.CVE5(d, format.CVEOptions{Now: now, GeneratorVersion: s.cfg.Version})
+		// cveMetadata.state: RESERVED until the vulnerability is public (the team's
+		// publication, or an imported record's own), PUBLISHED after.
+		return format.CVE5(d, format.CVEOptions{Now: now, GeneratorVersion: s.cfg.Version,
+			AssignerOrgID: s.cnaOrgID(ctx), AssignerShortName: s.setting(ctx, SettingCNAShortName)})
 	}
 	return nil, validate.Field("format", "%q is not one of osv, csaf, vex, cve", f)
+}
+
+// revisionTime is when the revision d shows was made: its last modification or its
+// latest revision entry, whichever is later.
+func revisionTime(d *format.Advisory) time.Time {
+	t := d.Modified
+	for _, r := range d.Revisions {
+		if r.Date.After(t) {
+			t = r.Date
+		}
+	}
+	if d.Published.After(t) {
+		t = d.Published
+	}
+	return t.UTC()
 }
 
 // Public is what the public pages read: published (and withdrawn) advisories only.
@@ -125,7 +190,7 @@ func (p Public) OSV(ctx context.Context, ref string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.s.export(a, FormatOSV)
+	return p.s.export(ctx, a, FormatOSV)
 }
 
 // Zip writes every public OSV record into one zip archive, one file <OSV id>.json per
@@ -138,7 +203,7 @@ func (p Public) Zip(ctx context.Context) ([]byte, error) {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	for _, a := range as {
-		data, err := p.s.export(a, FormatOSV)
+		data, err := p.s.export(ctx, a, FormatOSV)
 		if err != nil {
 			continue // never offered invalid; the staff see the error on the advisory
 		}
@@ -159,6 +224,7 @@ func (p Public) Zip(ctx context.Context) ([]byte, error) {
 // CSAFDocument is one published CSAF advisory as the provider directory lists it.
 type CSAFDocument struct {
 	Path     string    // "2026/oss-sirt-2026-0001.json", relative to the TLP:WHITE directory
+	Initial  time.Time // initial_release_date
 	Current  time.Time // current_release_date
 	Advisory *Advisory
 	Data     []byte
@@ -180,7 +246,7 @@ func (p Public) CSAF(ctx context.Context) ([]CSAFDocument, error) {
 	}
 	var out []CSAFDocument
 	for _, a := range as {
-		data, err := p.s.export(a, FormatCSAF)
+		data, err := p.s.export(ctx, a, FormatCSAF)
 		if err != nil {
 			continue // an advisory without affected packages has no CSAF document
 		}
@@ -193,7 +259,7 @@ func (p Public) CSAF(ctx context.Context) ([]CSAFDocument, error) {
 			current = initial
 		}
 		out = append(out, CSAFDocument{Path: fmt.Sprintf("%d/%s", initial.UTC().Year(), csafFileName(a.PublicID)),
-			Current: current.UTC(), Advisory: a, Data: data})
+			Initial: initial.UTC(), Current: current.UTC(), Advisory: a, Data: data})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Current.After(out[j].Current) })
 	return out, nil

@@ -60,6 +60,7 @@ func New(a *app.App, mux *http.ServeMux) *API {
 	x.registerAccount()
 	x.registerAdmin()
 	x.registerAdvisories()
+	x.registerPublishing()
 	x.registerReports()
 	x.registerPlan()
 	x.registerCases()

@@ -181,8 +181,10 @@ func New(cfg config.Config, d *db.DB, o Options) *App {
 		Calendar: teamCalendar(cfg), Policy: calendar.DefaultPolicy(), Version: Version}) // registers the cases.* jobs and intake's reply router
 	a.Advisories.SetCases(a.Cases)
 	a.Advisories.SetEmbargoGuard(a.Cases) // advisories publish no earlier than their case's public date
+	a.Advisories.SetSettings(a.Settings)  // CNA org id and short name of CVE exports
 	a.Cases.SetAdvisories(a.Advisories)   // and follow it when it moves or the case goes public
 	a.Intake.SetOpenCase(a.Cases.OpenFromReportTx)
+	a.Intake.SetOnMerged(a.Cases.DuplicateMerged) // a duplicate's finder joins the case and is credited
 	a.Engagements = engagements.New(engagements.Deps{DB: d, Clock: a.Clock, Events: a.Events, Jobs: a.Jobs, Outbox: a.Outbox, Templates: a.Templates, Log: a.Log},
 		engagements.Config{Team: cfg.Team, BaseURL: cfg.BaseURL}) // registers the engagements.* jobs
 	a.People = people.New(d, a.Clock, a.Events, a.Outbox, people.Config{Team: cfg.Team, BaseURL: cfg.BaseURL})

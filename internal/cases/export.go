@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/oss-sirt/sirt/internal/advisory"
@@ -59,9 +60,15 @@ func (s *Service) document(c *Case, v *Vulnerability) *format.Advisory {
 		}
 		d.Affected = append(d.Affected, af)
 	}
+	// Finders are credited as they asked, verbatim (the credit of their report), else
+	// by name; the finders of merged duplicate reports are finders of the case too.
 	for _, p := range c.Participants {
-		if p.Role == string(authz.CaseFinder) && p.Name != "" {
-			d.Credits = append(d.Credits, format.Credit{Name: p.Name, Type: "FINDER"})
+		name := strings.TrimSpace(p.Credit)
+		if name == "" {
+			name = p.Name
+		}
+		if p.Role == string(authz.CaseFinder) && name != "" && !slices.ContainsFunc(d.Credits, func(c format.Credit) bool { return c.Name == name }) {
+			d.Credits = append(d.Credits, format.Credit{Name: name, Type: "FINDER"})
 		}
 	}
 	return d
@@ -200,38 +207,9 @@ func (s *Service) vex(c *Case, vs []*Vulnerability) ([]byte, error) {
 	var entries []format.VEXVulnerability
 	stated := 0
 	for _, v := range vs {
-		d := s.document(c, v)
-		var sts []format.ProductStatus
-		pkgs := packagesOf(c, v)
-		for _, st := range v.Statuses {
-			vs := vexStatus(st.Status)
-			if vs == "" {
-				continue
-			}
-			if vs == format.KnownNotAffected && st.Justification == "" && st.Statement == "" && !c.isPublic() {
-				// Another party's private statement (the viewer sees the claim, not its
-				// reasons): CSAF cannot state not-affected without them (6.1.27.9), and
-				// the party has not made them public.
-				continue
-			}
-			stated++
-			vendor := st.Party
-			if p := parties[st.ParticipantID]; p != nil && p.Organisation != "" {
-				vendor = p.Organisation
-			}
-			for _, p := range pkgs {
-				base := format.ProductStatus{Package: packageOf(p), Status: vs, Impact: st.Statement, Vendor: vendor}
-				if vs == format.KnownNotAffected {
-					base.Justification = format.Justification(st.Justification)
-				}
-				for _, ver := range versionsOf(p) {
-					x := base
-					x.Version, x.Range = ver.version, ver.rng
-					sts = append(sts, x)
-				}
-			}
-		}
-		entries = append(entries, format.VEXVulnerability{Advisory: d, Statuses: sts})
+		sts, n := vexStatuses(c, v, parties)
+		stated += n
+		entries = append(entries, format.VEXVulnerability{Advisory: s.document(c, v), Statuses: sts})
 	}
 	if len(c.Packages) == 0 {
 		return nil, validate.Field("packages", "%s has no affected package: a VEX document states the status of products; add the affected packages first", c.PublicID)
@@ -249,6 +227,79 @@ func (s *Service) vex(c *Case, vs []*Vulnerability) ([]byte, error) {
 		return exportErr(format.VEX(entries[0].Advisory, entries[0].Statuses, format.CSAFOptions{Now: s.clock.Now(), GeneratorVersion: s.cfg.Version}))
 	}
 	return exportErr(format.VEXDocument(doc, entries, format.CSAFOptions{Now: s.clock.Now(), GeneratorVersion: s.cfg.Version}))
+}
+
+// vexStatuses are the VEX product statuses the parties of case c stated about
+// vulnerability v (unknown and disputed are left out, never reported as not affected),
+// each about the party's own product, and how many statements they come from.
+func vexStatuses(c *Case, v *Vulnerability, parties map[int64]*Participant) ([]format.ProductStatus, int) {
+	var sts []format.ProductStatus
+	stated := 0
+	pkgs := packagesOf(c, v)
+	for _, st := range v.Statuses {
+		vs := vexStatus(st.Status)
+		if vs == "" {
+			continue
+		}
+		if vs == format.KnownNotAffected && st.Justification == "" && st.Statement == "" && !c.isPublic() {
+			// Another party's private statement (the viewer sees the claim, not its
+			// reasons): CSAF cannot state not-affected without them (6.1.27.9), and
+			// the party has not made them public.
+			continue
+		}
+		stated++
+		vendor := st.Party
+		if p := parties[st.ParticipantID]; p != nil && p.Organisation != "" {
+			vendor = p.Organisation
+		}
+		for _, p := range pkgs {
+			base := format.ProductStatus{Package: packageOf(p), Status: vs, Impact: st.Statement, Vendor: vendor}
+			if vs == format.KnownNotAffected {
+				base.Justification = format.Justification(st.Justification)
+			}
+			for _, ver := range versionsOf(p) {
+				x := base
+				x.Version, x.Range = ver.version, ver.rng
+				sts = append(sts, x)
+			}
+		}
+	}
+	return sts, stated
+}
+
+// AdvisoryVEX returns the product statuses the parties of case caseID stated about the
+// vulnerability an advisory of the case is about (the case's only vulnerability, or the
+// one whose label or aliases the advisory carries), as actor may see them; none when the
+// advisory matches no vulnerability or nobody stated a status.
+func (s *Service) AdvisoryVEX(ctx context.Context, q db.Querier, actor authz.Actor, caseID int64, aliases []string) ([]format.ProductStatus, error) {
+	c, err := s.loadByID(ctx, q, caseID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.openCase(ctx, q, actor, c, authz.ReadCase)
+	if err != nil {
+		return nil, nil // the advisory's own statuses, then
+	}
+	c = a.c
+	if err := s.fill(ctx, q, c); err != nil {
+		return nil, err
+	}
+	var v *Vulnerability
+	for _, x := range c.Vulnerabilities {
+		if len(c.Vulnerabilities) == 1 || slices.Contains(aliases, x.Label) || slices.ContainsFunc(x.Aliases, func(al string) bool { return slices.Contains(aliases, al) }) {
+			v = x
+			break
+		}
+	}
+	if v == nil {
+		return nil, nil
+	}
+	parties := map[int64]*Participant{}
+	for _, p := range c.Participants {
+		parties[p.ID] = p
+	}
+	sts, _ := vexStatuses(c, v, parties)
+	return sts, nil
 }
 
 // exportErr turns a refusal of the format package into a field error (422).

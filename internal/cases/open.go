@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oss-sirt/sirt/internal/advisory/format"
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/ids"
@@ -200,9 +201,19 @@ func reportDetails(r *intake.Report) string {
 // the affected packages, and the first vulnerability with the report's severity vector
 // and CWE.
 func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, r *intake.Report) error {
-	if r.Reporter.Email != "" {
+	finders := []*intake.Report{r}
+	dups, err := s.intake.DuplicatesOf(ctx, q, r.ID)
+	if err != nil {
+		return err
+	}
+	finders = append(finders, dups...) // their acknowledgement promised them credit too
+	for _, fr := range finders {
+		if fr.Reporter.Email == "" {
+			continue
+		}
 		readIn := s.clock.Now() // the finder reported it: nothing to read in to
-		if _, err := s.addParticipant(ctx, q, actor, c, NewParticipant{Email: r.Reporter.Email, Name: r.Reporter.Name, Role: string(authz.CaseFinder)}, &readIn); err != nil && !IsRule(err) {
+		np := NewParticipant{Email: fr.Reporter.Email, Name: fr.Reporter.Name, Credit: fr.Reporter.Credit, Role: string(authz.CaseFinder)}
+		if _, err := s.addParticipant(ctx, q, actor, c, np, &readIn); err != nil && !IsRule(err) {
 			if _, ok := validate.As(err); !ok {
 				return err
 			}
@@ -224,7 +235,23 @@ func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Acto
 	for _, a := range r.Affected {
 		p := NewAffectedPackage{Ecosystem: a.Package.Ecosystem, Name: a.Package.Name, PURL: a.Package.PURL, Versions: a.Versions}
 		if a.Ranges != "" {
-			p.Note = a.Ranges
+			// The finder's words are kept; when they read as a range, it is proposed as
+			// the package's structured range, for the coordinator to confirm.
+			words := []rune(a.Ranges)
+			if len(words) > 400 {
+				words = append(words[:400], '…')
+			}
+			p.Note = "Affected versions as reported: " + string(words)
+			eco := a.Package.Ecosystem
+			if eco == "" && a.Package.PURL != "" {
+				if pk, err := format.PackageFromPURL(format.Package{PURL: a.Package.PURL}); err == nil {
+					eco = pk.Ecosystem
+				}
+			}
+			if rg, ok := format.ParseRangeText(a.Ranges, eco); ok {
+				p.Ranges = []format.Range{rg}
+				p.Note += " (proposed as the structured range: confirm it)"
+			}
 		}
 		if err := p.normalize(); err != nil {
 			p.PURL = ""
@@ -233,6 +260,33 @@ func (s *Service) fromReport(ctx context.Context, q db.Querier, actor authz.Acto
 			}
 		}
 		if _, err := s.insertPackage(ctx, q, actor, c, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DuplicateMerged adds the finder of report dup, just merged into report orig, to orig's
+// case (if it has one) as a finder, with the credit they asked for: their
+// acknowledgement promised it (intake.SetOnMerged).
+func (s *Service) DuplicateMerged(ctx context.Context, q db.Querier, actor authz.Actor, dup, orig *intake.Report) error {
+	if dup.Reporter.Email == "" {
+		return nil
+	}
+	c, err := s.load(ctx, q, orig.PublicID)
+	if db.NotFound(err) {
+		return nil // no case yet: opening it brings the duplicates' finders
+	}
+	if err != nil {
+		return err
+	}
+	readIn := s.clock.Now()
+	np := NewParticipant{Email: dup.Reporter.Email, Name: dup.Reporter.Name, Credit: dup.Reporter.Credit, Role: string(authz.CaseFinder)}
+	if err := np.normalize(); err != nil {
+		return nil // an address the case cannot take: the report keeps it
+	}
+	if _, err := s.addParticipant(ctx, q, actor, c, np, &readIn); err != nil && !IsRule(err) {
+		if _, ok := validate.As(err); !ok {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ type Participant struct {
 	UserID       int64      `json:"user_id,omitempty"`
 	Email        string     `json:"email,omitempty"`
 	Name         string     `json:"name,omitempty"`
+	Credit       string     `json:"credit,omitempty" doc:"How the finder asked to be credited (verbatim in advisories)."`
 	Organisation string     `json:"organisation,omitempty"`
 	Role         string     `json:"role" enum:"coordinator,finder,owner,collaborator,downstream,observer"`
 	Required     bool       `json:"required" doc:"Whether this party's consent is needed for the embargo to become active."`
@@ -60,14 +61,14 @@ func (p *Participant) SeesContent() bool {
 }
 
 const memberColumns = `id, user_id, email, name, organisation, case_role, required, read_in_at, rm_state, tracking_id, pgp_key,
-	reply_token, private_token, created_at, updated_at, removed_at, activity_at`
+	reply_token, private_token, created_at, updated_at, removed_at, activity_at, credit`
 
 func scanParticipant(sc scanner) (*Participant, error) {
 	var p Participant
 	var uid *int64
 	var rm string
 	err := sc.Scan(&p.ID, &uid, &p.Email, &p.Name, &p.Organisation, &p.Role, &p.Required, &p.ReadInAt, &rm, &p.TrackingID, &p.pgpKey,
-		&p.replyToken, &p.privateToken, &p.CreatedAt, &p.UpdatedAt, &p.removedAt, &p.activityAt)
+		&p.replyToken, &p.privateToken, &p.CreatedAt, &p.UpdatedAt, &p.removedAt, &p.activityAt, &p.Credit)
 	if err != nil {
 		if db.NotFound(err) {
 			return nil, db.ErrNotFound
@@ -128,6 +129,7 @@ type NewParticipant struct {
 	Organisation string `json:"organisation,omitempty" doc:"The organisation the person speaks for (its webhooks get the case's events once read in)."`
 	Required     *bool  `json:"required,omitempty" doc:"Must this party consent to the embargo? Default: yes for owners and finders."`
 	PGPKey       string `json:"pgp_key,omitempty" doc:"An armored OpenPGP public key: mail to this participant is encrypted to it."`
+	Credit       string `json:"credit,omitempty" maxLength:"200" doc:"How a finder asked to be credited, used verbatim in advisories."`
 }
 
 func (in *NewParticipant) normalize() error {
@@ -140,6 +142,7 @@ func (in *NewParticipant) normalize() error {
 	in.Role = strings.TrimSpace(in.Role)
 	e.OneOf("role", in.Role, roles...)
 	in.Name = e.Text("name", in.Name, false, 200)
+	in.Credit = e.Text("credit", in.Credit, false, 200)
 	in.Organisation = e.Text("organisation", in.Organisation, false, 200)
 	in.PGPKey = e.Text("pgp_key", in.PGPKey, false, 100_000)
 	if in.PGPKey != "" && !strings.Contains(in.PGPKey, "BEGIN PGP PUBLIC KEY BLOCK") {
@@ -221,15 +224,15 @@ func (s *Service) addParticipant(ctx context.Context, q db.Querier, actor authz.
 		required = false // the team answers as one party
 	}
 	now := s.clock.Now()
-	p := &Participant{UserID: uid, Email: in.Email, Name: in.Name, Organisation: in.Organisation, Role: in.Role, Required: required,
+	p := &Participant{UserID: uid, Email: in.Email, Name: in.Name, Organisation: in.Organisation, Role: in.Role, Required: required, Credit: in.Credit,
 		RMState: RMReceived, CreatedAt: now, UpdatedAt: now, pgpKey: in.PGPKey, replyToken: mail.NewToken(), privateToken: mail.NewToken(), HasKey: in.PGPKey != ""}
 	if readIn != nil {
 		p.ReadInAt = readIn
 	}
 	err = q.QueryRow(ctx, `INSERT INTO case_members (case_id, user_id, email, name, organisation, case_role, required, read_in_at, read_in_by,
-		rm_state, pgp_key, reply_token, private_token, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		rm_state, pgp_key, reply_token, private_token, created_at, updated_at, credit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.ID, userID, p.Email, p.Name, p.Organisation, p.Role, p.Required, p.ReadInAt, nullUser(actor), string(p.RMState), p.pgpKey,
-		p.replyToken, p.privateToken, now, now).Scan(&p.ID)
+		p.replyToken, p.privateToken, now, now, p.Credit).Scan(&p.ID)
 	if err != nil {
 		return nil, fmt.Errorf("cases: add participant: %w", err)
 	}

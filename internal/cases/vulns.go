@@ -336,6 +336,9 @@ func (in *NewAffectedPackage) normalize() error {
 		p, err := packageurl.FromString(in.PURL)
 		if err != nil {
 			e.Add("purl", "%q is not a package URL: %v (want pkg:type/namespace/name@version)", in.PURL, err)
+		} else if pk, err := format.PackageFromPURL(format.Package{Ecosystem: in.Ecosystem, Name: in.Name, PURL: in.PURL}); err == nil {
+			// A package given as a purl alone: its ecosystem and OSV name from the purl.
+			in.Ecosystem, in.Name = pk.Ecosystem, pk.Name
 		} else if in.Name == "" {
 			in.Name = p.Name
 			if p.Namespace != "" {
@@ -371,6 +374,9 @@ func (in *NewAffectedPackage) normalize() error {
 			if n != 1 {
 				e.Add(fmt.Sprintf("%s.events[%d]", f, j), "an event has exactly one of introduced, fixed, last_affected, limit")
 			}
+		}
+		for _, p := range format.CheckRange(r) {
+			e.Add(f+"."+p.Path, "%s", p.Message)
 		}
 	}
 	return e.Err()

@@ -35,6 +35,9 @@ func serveModules(ctx context.Context, a *app.App) ([]server.Module, []server.Li
 	} else if created {
 		a.Log.Info("generated the team OpenPGP key; it is published at /team-key.asc")
 	}
+	for _, w := range a.SecurityTxtWarnings(ctx) { // an expired security.txt, an unroutable Contact
+		a.Log.Warn("security.txt: " + w)
+	}
 	var extra []server.Listener
 	if a.Cfg.SMTPAddr != "" {
 		domain := a.Cfg.IntakeAddress[strings.LastIndex(a.Cfg.IntakeAddress, "@")+1:]

@@ -120,6 +120,11 @@ func (s *Service) processInbound(ctx context.Context, j jobs.Job) error {
 		if len([]rune(sub.Summary)) > 300 {
 			sub.Summary = string([]rune(sub.Summary)[:300])
 		}
+		plain := sub
+		extractFields(&sub, sub.Details) // what the web form asks for, when the body says it
+		if sub.Normalize() != nil {
+			sub = plain // an extracted value the form would refuse: the mail as it came
+		}
 		if err := sub.Normalize(); err != nil {
 			sub.Details = sub.Details + "\n\n(sirt could not use every field of this mail: " + err.Error() + ")"
 			sub.Reporter = Reporter{}

@@ -22,6 +22,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/ids"
 	"github.com/oss-sirt/sirt/internal/jobs"
+	"github.com/oss-sirt/sirt/internal/purl"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -211,6 +212,7 @@ type Service struct {
 	// replyRouter takes replies to case threads (package cases).
 	replyRouter ReplyRouter
 	openCase    OpenCase
+	onMerged    OnMerged
 }
 
 // New returns a Service. Register its job kinds with RegisterJobs.
@@ -286,8 +288,10 @@ func (in *Submission) Normalize() error {
 		}
 		a.Package.Name = e.Text(f+".package.name", a.Package.Name, a.Package.PURL == "", 300)
 		a.Package.PURL = e.Text(f+".package.purl", a.Package.PURL, false, 500)
-		if a.Package.PURL != "" && !strings.HasPrefix(a.Package.PURL, "pkg:") {
-			e.Add(f+".package.purl", "%q is not a package URL (want pkg:type/namespace/name)", a.Package.PURL)
+		if a.Package.PURL != "" {
+			if _, err := purl.Parse(a.Package.PURL); err != nil {
+				e.Add(f+".package.purl", "%s (want pkg:type/namespace/name@version)", err.Error())
+			}
 		}
 		if len(a.Versions) > 500 {
 			e.Add(f+".versions", "lists %d versions; the limit is 500 (give a range instead)", len(a.Versions))

@@ -42,6 +42,13 @@ type Decision struct {
 // not recorded either.
 type OpenCase func(ctx context.Context, q db.Querier, actor authz.Actor, reportID string) (string, error)
 
+// OnMerged is told, in MarkDuplicate's transaction, that report dup was merged into
+// orig (the cases capability adds dup's finder to orig's case).
+type OnMerged func(ctx context.Context, q db.Querier, actor authz.Actor, dup, orig *Report) error
+
+// SetOnMerged wires what happens to a case when a duplicate is merged into its report.
+func (s *Service) SetOnMerged(f OnMerged) { s.onMerged = f }
+
 // SetOpenCase wires case opening into triage.
 func (s *Service) SetOpenCase(f OpenCase) { s.openCase = f }
 
@@ -320,6 +327,11 @@ func (s *Service) MarkDuplicate(ctx context.Context, actor authz.Actor, ref, of 
 		if err != nil {
 			return err
 		}
+		if s.onMerged != nil {
+			if err := s.onMerged(ctx, q, actor, r, orig); err != nil {
+				return err
+			}
+		}
 		return s.tellFinder(ctx, q, r, templates.ReportMessage, "duplicate",
 			"Thank you. Another report already covers this issue, so we have merged yours into it. You will be credited according to your preference if your report adds to the original.")
 	})
@@ -448,4 +460,23 @@ func (s *Service) Similar(ctx context.Context, actor authz.Actor, r *Report) ([]
 		}
 	}
 	return out, nil
+}
+
+// DuplicatesOf returns the reports merged into report id (MarkDuplicate), oldest first:
+// their finders are owed the credit their acknowledgement promised.
+func (s *Service) DuplicatesOf(ctx context.Context, q db.Querier, id int64) ([]*Report, error) {
+	rows, err := q.Query(ctx, "SELECT "+reportColumns+" FROM reports WHERE duplicate_of = ? ORDER BY id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

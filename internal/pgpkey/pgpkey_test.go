@@ -439,3 +439,45 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestSignAtDeterministicAndClearSign(t *testing.T) {
+	k := newKey(t, "security@example.org")
+	msg := []byte("{\"document\":{}}\n")
+	at := k.Created().Add(time.Hour)
+	a, err := k.SignAt(msg, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := k.SignAt(msg, at)
+	if !bytes.Equal(a, b) {
+		t.Errorf("two signatures of one message at one time differ")
+	}
+	if err := k.Verify(msg, a); err != nil {
+		t.Error(err)
+	}
+	if err := k.Verify([]byte("other"), a); err == nil {
+		t.Error("a signature of another message verifies")
+	}
+	if _, err := k.SignAt(msg, k.Created().Add(-time.Hour)); err != nil {
+		t.Errorf("a date before the key's creation: %v", err)
+	}
+	txt := []byte("Contact: mailto:security@example.org\n- a line starting with a dash\n")
+	cs, err := k.ClearSign(txt, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(cs, []byte("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n")) {
+		t.Errorf("clearsigned:\n%s", cs)
+	}
+	got, err := k.VerifyClearSigned(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bytes.TrimRight(got, "\n"), bytes.TrimRight(txt, "\n")) {
+		t.Errorf("signed text %q, want %q", got, txt)
+	}
+	tampered := bytes.Replace(cs, []byte("security@"), []byte("attacker@"), 1)
+	if _, err := k.VerifyClearSigned(tampered); err == nil {
+		t.Error("a tampered message verifies")
+	}
+}

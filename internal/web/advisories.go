@@ -2,14 +2,9 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -47,6 +42,7 @@ func (h *Handlers) registerAdvisories(mux *http.ServeMux) {
 	handle("POST /staff/advisories/{id}/publish", h.advisoryStep("Published.", h.app.Advisories.Publish))
 	handle("POST /staff/advisories/{id}/schedule", h.advisorySchedule)
 	handle("POST /staff/advisories/{id}/withdraw", h.advisoryWithdraw)
+	handle("POST /staff/advisories/{id}/cve", h.advisoryCVE)
 	handle("GET /staff/advisories/{id}/export/{format}", h.advisoryDownload)
 
 	handle("GET /advisories", h.publicAdvisories)
@@ -54,10 +50,7 @@ func (h *Handlers) registerAdvisories(mux *http.ServeMux) {
 	handle("GET /advisories.atom", h.advisoriesAtom)
 	handle("GET /osv/all.zip", h.osvZip)
 	handle("GET /osv/{file}", h.osvRecord)
-	handle("GET /.well-known/csaf/provider-metadata.json", h.csafProviderMetadata)
-	handle("GET /.well-known/csaf/white/index.txt", h.csafIndex)
-	handle("GET /.well-known/csaf/white/changes.csv", h.csafChanges)
-	handle("GET /.well-known/csaf/white/{year}/{file}", h.csafFile)
+	h.registerCSAF(handle)
 }
 
 // --- staff pages ---
@@ -384,6 +377,20 @@ func (h *Handlers) advisoryWithdraw(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+func (h *Handlers) advisoryCVE(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	id := r.PostFormValue("cve_id")
+	adv, err := h.app.Advisories.RecordCVE(r.Context(), a, r.PathValue("id"), id)
+	if err != nil {
+		return h.advisoryFail(w, r, a, err, map[string]string{"cve_id": id})
+	}
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "CVE id recorded.")
+	return nil
+}
+
 func (h *Handlers) advisoryDownload(w http.ResponseWriter, r *http.Request) error {
 	a, err := requireUser(r)
 	if err != nil {
@@ -573,37 +580,6 @@ func (h *Handlers) osvZip(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// csafProviderMetadata is the CSAF 2.0 provider metadata (section 7.1.7) of a
-// csaf_provider with one directory-based distribution of TLP:WHITE documents.
-func (h *Handlers) csafProviderMetadata(w http.ResponseWriter, r *http.Request) error {
-	docs, err := h.app.Advisories.Public().CSAF(r.Context())
-	if err != nil {
-		return err
-	}
-	base := h.app.Cfg.BaseURL
-	updated := h.app.Started.UTC()
-	if len(docs) > 0 {
-		updated = docs[0].Current
-	}
-	pub := h.app.Advisories.Public().Publisher()
-	meta := map[string]any{
-		"canonical_url":              base + "/.well-known/csaf/provider-metadata.json",
-		"distributions":              []map[string]string{{"directory_url": base + "/.well-known/csaf/white/"}},
-		"last_updated":               updated.Format(time.RFC3339),
-		"list_on_CSAF_aggregators":   true,
-		"metadata_version":           "2.0",
-		"mirror_on_CSAF_aggregators": true,
-		"publisher": map[string]string{"category": orDefault(pub.Category, "coordinator"), "name": pub.Name, "namespace": pub.Namespace,
-			"contact_details": "See " + base + "/.well-known/security.txt"},
-		"role": "csaf_provider",
-	}
-	data, err := json.MarshalIndent(meta, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writePublicJSON(w, append(data, '\n'))
-}
-
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -639,39 +615,4 @@ func (h *Handlers) csafChanges(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csafFile serves one document of the TLP:WHITE directory, or its .sha256 / .sha512.
-func (h *Handlers) csafFile(w http.ResponseWriter, r *http.Request) error {
-	path := r.PathValue("year") + "/" + r.PathValue("file")
-	name, hash := path, ""
-	for _, ext := range []string{".sha256", ".sha512"} {
-		if p, ok := strings.CutSuffix(path, ext); ok {
-			name, hash = p, ext
-		}
-	}
-	docs, err := h.app.Advisories.Public().CSAF(r.Context())
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		if d.Path != name {
-			continue
-		}
-		base := name[strings.LastIndex(name, "/")+1:]
-		switch hash {
-		case ".sha256":
-			sum := sha256.Sum256(d.Data)
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, err = fmt.Fprintf(w, "%s  %s\n", hex.EncodeToString(sum[:]), base)
-		case ".sha512":
-			sum := sha512.Sum512(d.Data)
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, err = fmt.Fprintf(w, "%s  %s\n", hex.EncodeToString(sum[:]), base)
-		default:
-			err = writePublicJSON(w, d.Data)
-		}
-		return err
-	}
-	return db.ErrNotFound
 }

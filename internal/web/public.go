@@ -109,6 +109,7 @@ func (h *Handlers) registerPublic(mux *http.ServeMux) {
 	handle("GET /security.txt", h.securityTxt)
 	handle("GET /team-key.asc", h.teamKey)
 	handle("GET /admin/pages", h.pagesAdmin)
+	h.registerPublishing(handle)
 	handle("POST /admin/pages/{key}", h.pageSave)
 	handle("GET /admin/templates", h.templatesAdmin)
 	handle("POST /admin/templates/{name}", h.templateSave)
@@ -123,27 +124,40 @@ func (h *Handlers) criteriaPage(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "criteria", publicPage{BasePage: h.base(r, "Triage criteria"), Criteria: &c, Pages: PublicPages})
 }
 
-// securityTxt serves RFC 9116: Contact (the intake address), Expires (a year ahead,
-// renewed on every request), Encryption (the team key, served by sirt itself),
-// Policy, Preferred-Languages and Canonical.
+// securityTxt serves RFC 9116: Contact (the intake address and the report form),
+// Expires (the publishing setting, not recomputed per request), Encryption (the team
+// key, served by sirt itself), Policy, Acknowledgments, Preferred-Languages, Canonical
+// and CSAF (the provider metadata, CSAF 2.0 requirement 8). With a team key it is
+// OpenPGP cleartext-signed (RFC 9116 section 2.3), dated by its Expires a year back so
+// that every request gets the same bytes.
 func (h *Handlers) securityTxt(w http.ResponseWriter, r *http.Request) error {
 	base := h.app.Cfg.BaseURL
-	exp := h.app.Clock.Now().AddDate(1, 0, 0).UTC().Truncate(24 * time.Hour)
+	exp := h.app.SecurityTxtExpires(r.Context())
+	key, keyErr := h.app.TeamKey(r.Context())
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s — how to report a security vulnerability (RFC 9116)\n", h.app.Cfg.Team)
 	fmt.Fprintf(&b, "Contact: mailto:%s\n", h.app.Cfg.IntakeAddress)
 	fmt.Fprintf(&b, "Contact: %s/report\n", base)
 	fmt.Fprintf(&b, "Expires: %s\n", exp.Format(time.RFC3339))
-	if _, err := h.app.TeamKey(r.Context()); err == nil {
+	if keyErr == nil {
 		fmt.Fprintf(&b, "Encryption: %s/team-key.asc\n", base)
 	}
 	fmt.Fprintf(&b, "Policy: %s/rules\n", base)
 	fmt.Fprintf(&b, "Acknowledgments: %s/advisories\n", base)
 	fmt.Fprintf(&b, "Preferred-Languages: en\n")
 	fmt.Fprintf(&b, "Canonical: %s/.well-known/security.txt\n", base)
+	fmt.Fprintf(&b, "CSAF: %s/.well-known/csaf/provider-metadata.json\n", base)
+	out := []byte(b.String())
+	if keyErr == nil {
+		signed, err := key.ClearSign(out, exp.AddDate(-1, 0, 0))
+		if err != nil {
+			return err
+		}
+		out = signed
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write([]byte(b.String()))
+	_, err := w.Write(out)
 	return err
 }
 

@@ -243,7 +243,12 @@ type (
 		Helper    *csafHelper `json:"product_identification_helper,omitempty"`
 	}
 	csafHelper struct {
-		PURL string `json:"purl"`
+		PURL        string           `json:"purl,omitempty"`
+		GenericURIs []csafGenericURI `json:"x_generic_uris,omitempty"`
+	}
+	csafGenericURI struct {
+		Namespace string `json:"namespace"`
+		URI       string `json:"uri"`
 	}
 	csafVuln struct {
 		CVE           string               `json:"cve,omitempty"`
@@ -390,7 +395,7 @@ func csafDocumentMulti(a *Advisory, category string, vulns []VEXVulnerability, o
 	}
 	csafTracking := &doc.Document.Tracking
 	csafTracking.Aliases = uniqueNonEmpty(append(append([]string{}, a.Aliases...), a.osvID()), id)
-	csafDates(a, opts, csafTracking)
+	csafDates(a, opts, status, csafTracking)
 	doc.ProductTree = &csafProductTree{Branches: pb.tree()}
 	doc.Vulnerabilities = vs
 
@@ -414,12 +419,18 @@ func csafVulnOf(a *Advisory, pb *productBuilder, id string) (csafVuln, error) {
 	}
 	v.CVE = a.cveID()
 	for _, alias := range uniqueNonEmpty(append([]string{a.osvID()}, a.Aliases...), v.CVE) {
-		v.IDs = append(v.IDs, csafID{SystemName: idSystem(alias), Text: alias})
+		system := idSystem(alias)
+		if (alias == a.osvID() || alias == a.ID) && a.Publisher.Name != "" && !knownSystem(alias) {
+			system = a.Publisher.Name // the team's own id
+		}
+		v.IDs = append(v.IDs, csafID{SystemName: system, Text: alias})
 	}
-	for _, c := range a.CWEs {
-		if name, ok := cweNames[c]; ok {
-			v.CWE = &csafCWE{ID: c, Name: name}
-			break
+	// CSAF 2.0 has one CWE per vulnerability: the primary one, which the advisory lists
+	// first. When its name is not known it is left out rather than replaced by a
+	// secondary weakness.
+	if len(a.CWEs) > 0 {
+		if name, ok := cweNames[a.CWEs[0]]; ok {
+			v.CWE = &csafCWE{ID: a.CWEs[0], Name: name}
 		}
 	}
 	v.Notes = []csafNote{{Category: "description", Title: "Details", Text: desc}}
@@ -484,7 +495,7 @@ func csafTLPLabel(t TLP, status TrackingStatus) string {
 
 // csafDates fills the release dates and the revision history. Dates the
 // advisory lacks are Now; the current release is never before the initial.
-func csafDates(a *Advisory, opts CSAFOptions, t *csafTracking) {
+func csafDates(a *Advisory, opts CSAFOptions, status TrackingStatus, t *csafTracking) {
 	revs := slices.Clone(a.Revisions)
 	sort.SliceStable(revs, func(i, j int) bool { return revs[i].Date.Before(revs[j].Date) })
 	initial := a.Published
@@ -509,7 +520,11 @@ func csafDates(a *Advisory, opts CSAFOptions, t *csafTracking) {
 		if !a.Withdrawn.IsZero() {
 			summary = "Withdrawn."
 		}
-		revs = []Revision{{Number: "1", Date: current, Summary: summary}}
+		number := "1"
+		if status == StatusDraft {
+			number, summary = "0", "Draft, not published." // 6.1.17: a draft is version 0
+		}
+		revs = []Revision{{Number: number, Date: current, Summary: summary}}
 	}
 	for _, r := range revs {
 		t.RevisionHistory = append(t.RevisionHistory, csafRevision{Number: r.Number, Date: csafTime(r.Date), Summary: r.Summary})
@@ -531,22 +546,46 @@ func uniqueNonEmpty(ss []string, drop ...string) []string {
 	return out
 }
 
-// idSystem names the database an advisory id comes from.
+// idSystems are the databases advisory ids come from, by id prefix (the OSV
+// prefixes of the databases OSV aggregates).
+var idSystems = []struct{ prefix, name string }{
+	{"GHSA-", "GitHub Advisory Database"},
+	{"GO-", "Go Vulnerability Database"},
+	{"PYSEC-", "PyPI Advisory Database"},
+	{"RUSTSEC-", "RustSec Advisory Database"},
+	{"OSV-", "OSS-Fuzz"},
+	{"MAL-", "OpenSSF Malicious Packages"},
+	{"RHSA-", "Red Hat Security Advisory"},
+	{"RHBA-", "Red Hat Bug Fix Advisory"},
+	{"SUSE-", "SUSE Security Advisory"},
+	{"openSUSE-", "openSUSE Security Advisory"},
+	{"DSA-", "Debian Security Advisory"},
+	{"DLA-", "Debian LTS Advisory"},
+	{"USN-", "Ubuntu Security Notice"},
+	{"ALSA-", "AlmaLinux Security Advisory"},
+	{"RLSA-", "Rocky Linux Security Advisory"},
+	{"EEF-", "Erlang Ecosystem Foundation CNA"},
+	{"GSD-", "Global Security Database"},
+	{"BIT-", "Bitnami Vulnerability Database"},
+	{"PSF-", "Python Software Foundation"},
+	{"CURL-", "curl"},
+	{"HSEC-", "Haskell Security Advisories"},
+	{"RSEC-", "R Consortium Advisory Database"},
+}
+
+// knownSystem reports whether id is a CVE id or has a known database prefix.
+func knownSystem(id string) bool { return idSystem(id) != "" && idSystem(id) != "OSV" }
+
+// idSystem names the database an advisory id comes from; "OSV" for an id of
+// unknown origin.
 func idSystem(id string) string {
-	switch {
-	case cvePattern.MatchString(id):
+	if cvePattern.MatchString(id) {
 		return "CVE"
-	case strings.HasPrefix(id, "GHSA-"):
-		return "GitHub Security Advisories"
-	case strings.HasPrefix(id, "GO-"):
-		return "Go Vulnerability Database"
-	case strings.HasPrefix(id, "PYSEC-"):
-		return "PyPI Advisory Database"
-	case strings.HasPrefix(id, "RUSTSEC-"):
-		return "RustSec Advisory Database"
 	}
-	if p, _, ok := strings.Cut(id, "-"); ok && p != "" {
-		return p
+	for _, s := range idSystems {
+		if strings.HasPrefix(id, s.prefix) {
+			return s.name
+		}
 	}
 	return "OSV"
 }

@@ -3,23 +3,24 @@ package format
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// PlaceholderCVEID is the cveId of a CVE record exported from an advisory
-// that has no CVE id yet (none given in CVEOptions, none among its
-// aliases): the schema accepts it and no real CVE has it, so a record
-// carrying it cannot be mistaken for a published one. Replace it with the
-// reserved id before submitting.
-const PlaceholderCVEID = "CVE-0000-00000"
+// The states a CVE id moves through as sirt exports its record. The CVE
+// Record Format defines PUBLISHED (and REJECTED) records only; a RESERVED
+// record is the draft of the record to be published, shown with the state
+// its id has at the CVE Program until the advisory is public. It is checked
+// against the schema as the PUBLISHED record it will become.
+const (
+	CVEStateReserved  = "RESERVED"
+	CVEStatePublished = "PUBLISHED"
+)
 
-// PlaceholderOrgID is the assignerOrgId and providerMetadata.orgId of a CVE
-// record when CVEOptions.AssignerOrgID is not set. It is a well-formed
-// version 4 UUID that no CNA has.
-const PlaceholderOrgID = "00000000-0000-4000-8000-000000000000"
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
 
 // ErrWithdrawn is returned for exports that a withdrawn advisory cannot
 // have: a CVE record of a withdrawn vulnerability is a REJECTED record,
@@ -31,13 +32,17 @@ type CVEOptions struct {
 	// Now is cveMetadata.dateUpdated and providerMetadata.dateUpdated.
 	// Required.
 	Now time.Time
-	// CVEID is the CVE id to use when the advisory has none of its own
-	// (e.g. the id just reserved); empty means the advisory's CVE id or
-	// alias, or PlaceholderCVEID.
+	// CVEID is the CVE id to use (e.g. the id just reserved); empty means
+	// the advisory's CVE id or first CVE alias. A record without one is
+	// refused: there is no placeholder id.
 	CVEID string
-	// AssignerOrgID is the CNA's organization UUID; empty means
-	// PlaceholderOrgID.
+	// AssignerOrgID is the CNA's organization UUID (from the CNA's
+	// credentials); required, and never the nil UUID.
 	AssignerOrgID string
+	// State is cveMetadata.state: CVEStateReserved while the advisory is
+	// not public, CVEStatePublished once it is. Empty: PUBLISHED when the
+	// advisory was published at or before Now, RESERVED otherwise.
+	State string
 	// AssignerShortName is the CNA's short name (2 to 32 characters).
 	AssignerShortName string
 	// GeneratorVersion is sirt's version, recorded in x_generator.
@@ -166,8 +171,24 @@ func CVE5(a *Advisory, opts CVEOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	orgID := orDefault(opts.AssignerOrgID, PlaceholderOrgID)
-	cveID := orDefault(opts.CVEID, orDefault(a.cveID(), PlaceholderCVEID))
+	orgID := strings.TrimSpace(opts.AssignerOrgID)
+	if !uuidPattern.MatchString(orgID) {
+		return nil, &MissingError{Format: FormatCVE, ID: id, What: "CNA organisation id (the UUID of the team's CNA; set it in the publishing settings)"}
+	}
+	cveID := orDefault(opts.CVEID, a.cveID())
+	if !cvePattern.MatchString(cveID) {
+		return nil, &MissingError{Format: FormatCVE, ID: id, What: "CVE id (reserve one with the CNA and record it on the advisory)"}
+	}
+	state := opts.State
+	if state == "" {
+		state = CVEStateReserved
+		if !a.Published.IsZero() && !a.Published.After(opts.Now) {
+			state = CVEStatePublished
+		}
+	}
+	if state != CVEStateReserved && state != CVEStatePublished {
+		return nil, fmt.Errorf("%s export of %s: state %q is not RESERVED or PUBLISHED", FormatCVE, id, state)
+	}
 	rec := cveRecord{
 		DataType:    "CVE_RECORD",
 		DataVersion: v.cveDataVersion(),
@@ -243,7 +264,12 @@ func CVE5(a *Advisory, opts CVEOptions) ([]byte, error) {
 		}
 	}
 	cna.Generator = map[string]string{"engine": strings.TrimSpace("sirt " + opts.GeneratorVersion)}
-	return marshalValid(FormatCVE, rec)
+	data, err := marshalValid(FormatCVE, rec)
+	if err != nil || state == CVEStatePublished {
+		return data, err
+	}
+	rec.CVEMetadata.State, rec.CVEMetadata.DatePublished, cna.DatePublic = CVEStateReserved, "", ""
+	return encodeJSON(rec)
 }
 
 func sameMetric(a, b cveMetric) bool {
@@ -315,7 +341,7 @@ func cveAffectedOf(af Affected) cveAffected {
 	case collectionURLs[eco] != "":
 		out.CollectionURL, out.PackageName = collectionURLs[eco], p.name
 	default:
-		out.Vendor, out.Product = orDefault(af.Package.Ecosystem, p.vendor), p.name
+		out.Vendor, out.Product = p.vendor, p.name
 	}
 	for _, r := range af.Ranges {
 		if r.Type == RangeGit && r.Repo != "" && out.Repo == "" && uriPattern.MatchString(r.Repo) {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -58,7 +59,11 @@ func TestExportsOfEveryRecord(t *testing.T) {
 			}
 			out, err = VEX(a, nil, testCSAFOpts)
 			checkOutcome(t, "VEX", FormatCSAF, out, err, want.vex)
-			out, err = CVE5(a, testCVEOpts)
+			cveOpts := testCVEOpts
+			if a.cveID() == "" {
+				cveOpts.CVEID = "CVE-2026-99999" // as reserved for it
+			}
+			out, err = CVE5(a, cveOpts)
 			checkOutcome(t, "CVE5", FormatCVE, out, err, want.cve)
 		})
 	}
@@ -113,7 +118,7 @@ func TestCSAFOfGO20200001(t *testing.T) {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got := doc.ProductTree.Branches[0]; got.Name != "Go" || got.Branches[0].Category != "product_name" || got.Branches[0].Name != "github.com/gin-gonic/gin" {
+	if got := doc.ProductTree.Branches[0]; got.Name != "gin-gonic" || got.Branches[0].Category != "product_name" || got.Branches[0].Name != "github.com/gin-gonic/gin" {
 		t.Errorf("product tree %+v does not name the Go package github.com/gin-gonic/gin", doc.ProductTree)
 	}
 	leaves := doc.ProductTree.Branches[0].Branches[0].Branches
@@ -286,7 +291,20 @@ func TestVEXRefusesIncompleteStatements(t *testing.T) {
 }
 
 func TestCVE5(t *testing.T) {
-	out, err := CVE5(teamAdvisory(), testCVEOpts)
+	var me *MissingError
+	if _, err := CVE5(teamAdvisory(), testCVEOpts); !errors.As(err, &me) || !strings.Contains(me.What, "CVE id") {
+		t.Errorf("without a CVE id: %v, want a *MissingError for the CVE id (no placeholder)", err)
+	}
+	for _, org := range []string{"", "00000000-0000-0000-0000-000000000000", "not-a-uuid"} {
+		opts := testCVEOpts
+		opts.CVEID, opts.AssignerOrgID = "CVE-2026-12345", org
+		if _, err := CVE5(teamAdvisory(), opts); !errors.As(err, &me) || !strings.Contains(me.What, "CNA organisation id") {
+			t.Errorf("org id %q: %v, want a *MissingError for the CNA organisation id", org, err)
+		}
+	}
+	opts := testCVEOpts
+	opts.CVEID = "CVE-2026-12345"
+	out, err := CVE5(teamAdvisory(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +312,7 @@ func TestCVE5(t *testing.T) {
 	if err := json.Unmarshal(out, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.DataType != "CVE_RECORD" || rec.DataVersion != "5.1.0" || rec.CVEMetadata.CVEID != PlaceholderCVEID ||
+	if rec.DataType != "CVE_RECORD" || rec.DataVersion != "5.1.0" || rec.CVEMetadata.CVEID != "CVE-2026-12345" ||
 		rec.CVEMetadata.AssignerOrgID != testCVEOpts.AssignerOrgID || rec.CVEMetadata.State != "PUBLISHED" {
 		t.Errorf("metadata %+v", rec.CVEMetadata)
 	}
@@ -311,27 +329,27 @@ func TestCVE5(t *testing.T) {
 		t.Errorf("problem types %+v, credits %+v", cna.ProblemTypes, cna.Credits)
 	}
 
-	opts := testCVEOpts
-	opts.CVEID = "CVE-2026-12345"
-	if out, err = CVE5(teamAdvisory(), opts); err != nil || !strings.Contains(string(out), `"cveId": "CVE-2026-12345"`) {
-		t.Errorf("with a reserved id: %v", err)
+	// Not yet public: RESERVED, without publication dates; public: PUBLISHED.
+	draft := teamAdvisory()
+	draft.Published = time.Time{}
+	if out, err = CVE5(draft, opts); err != nil || !strings.Contains(string(out), `"state": "RESERVED"`) || strings.Contains(string(out), "datePublished") {
+		t.Errorf("unpublished: %v\n%s", err, out)
 	}
 	g := mustImport(t, "testdata/osv/GO-2020-0001.json")
-	if out, err = CVE5(g, CVEOptions{Now: testNow}); err != nil || !strings.Contains(string(out), `"cveId": "CVE-2020-36567"`) ||
-		!strings.Contains(string(out), PlaceholderOrgID) {
+	if out, err = CVE5(g, testCVEOpts); err != nil || !strings.Contains(string(out), `"cveId": "CVE-2020-36567"`) ||
+		!strings.Contains(string(out), `"state": "PUBLISHED"`) || !strings.Contains(string(out), `"dateUpdated": "2026-07-01T12:00:00Z"`) {
 		t.Errorf("GO-2020-0001: %v\n%s", err, out)
 	}
 
 	a := teamAdvisory()
 	a.References = nil
-	var me *MissingError
-	if _, err := CVE5(a, testCVEOpts); !errors.As(err, &me) || !strings.Contains(err.Error(), "no reference") {
+	if _, err := CVE5(a, opts); !errors.As(err, &me) || !strings.Contains(err.Error(), "no reference") {
 		t.Errorf("without references: %v", err)
 	}
 	a = teamAdvisory()
 	a.CWEs = []string{"CWE-0"}
 	var ve *ValidationError
-	if _, err := CVE5(a, testCVEOpts); !errors.As(err, &ve) || !strings.Contains(err.Error(), "$.containers.cna.problemTypes[0].descriptions[0].cweId") {
+	if _, err := CVE5(a, opts); !errors.As(err, &ve) || !strings.Contains(err.Error(), "$.containers.cna.problemTypes[0].descriptions[0].cweId") {
 		t.Errorf("with an impossible CWE: %v", err)
 	}
 }
@@ -368,5 +386,42 @@ func TestEmbeddedSchemasAcceptTheOfficialExamples(t *testing.T) {
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "$.document: missing property 'title' (rule required") ||
 		!strings.Contains(err.Error(), "$.document.distribution.tlp.label: ") {
 		t.Errorf("broken CSAF: %v", err)
+	}
+}
+
+// TestCSAFPrimaryCWEAndIDSystems: the CWE of a CSAF vulnerability is the advisory's
+// first (primary) one, never a secondary one standing in for an unknown primary; each
+// id names the system it comes from, the team's own ids the team.
+func TestCSAFPrimaryCWEAndIDSystems(t *testing.T) {
+	cwe := func(cwes ...string) string {
+		a := teamAdvisory()
+		a.CWEs = cwes
+		a.Aliases = append(a.Aliases, "GHSA-xxxx-yyyy-zzzz", "RUSTSEC-2026-0001")
+		out, err := CSAF(a, testCSAFOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc csafDoc
+		if err := json.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		systems := map[string]string{}
+		for _, id := range doc.Vulnerabilities[0].IDs {
+			systems[id.Text] = id.SystemName
+		}
+		if systems[a.osvID()] != testPublisher.Name || systems["GHSA-xxxx-yyyy-zzzz"] != "GitHub Advisory Database" ||
+			systems["RUSTSEC-2026-0001"] != "RustSec Advisory Database" {
+			t.Errorf("ids: %v", systems)
+		}
+		if doc.Vulnerabilities[0].CWE == nil {
+			return ""
+		}
+		return doc.Vulnerabilities[0].CWE.ID
+	}
+	if got := cwe("CWE-79", "CWE-22"); got != "CWE-79" {
+		t.Errorf("CWE-79 then CWE-22: CSAF names %s, want the primary CWE-79", got)
+	}
+	if got := cwe("CWE-99999", "CWE-22"); got != "" {
+		t.Errorf("an unknown primary CWE: CSAF names %s, want none", got)
 	}
 }

@@ -68,6 +68,17 @@ func ImportOSV(data []byte) (*Advisory, error) {
 		References:       r.References,
 		DatabaseSpecific: r.DatabaseSpecific,
 	}
+	for i, af := range r.Affected {
+		for j, rg := range af.Ranges {
+			if probs := CheckRange(rg); len(probs) > 0 {
+				ve := &ValidationError{Format: FormatOSV}
+				for _, p := range probs {
+					ve.Problems = append(ve.Problems, Problem{Path: fmt.Sprintf("$.affected[%d].ranges[%d].%s", i, j, p.Path), Message: p.Message, Rule: "osv-semantics"})
+				}
+				return nil, fmt.Errorf("import OSV: %w", ve)
+			}
+		}
+	}
 	var err error
 	if a.Modified, err = parseOSVTime("modified", r.Modified); err != nil {
 		return nil, err
@@ -167,15 +178,24 @@ func osvDatabaseSpecific(a *Advisory) (json.RawMessage, error) {
 
 // marshalValid marshals v and returns it only if it validates as format.
 func marshalValid(format string, v any) ([]byte, error) {
+	data, err := encodeJSON(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s export: %w", format, err)
+	}
+	if err := validate(format, data); err != nil {
+		return nil, fmt.Errorf("%s export: %w", format, err)
+	}
+	return data, nil
+}
+
+// encodeJSON is the encoding of every export: indented, HTML left unescaped.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("%s export: %w", format, err)
-	}
-	if err := validate(format, buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("%s export: %w", format, err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

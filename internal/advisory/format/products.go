@@ -90,6 +90,23 @@ func (pb *productBuilder) add(vendor, product, category, name, fullName, purl st
 	return id
 }
 
+// commitRef gives product id the web address of its commit (a generic URI
+// helper), when there is one.
+func (pb *productBuilder) commitRef(id, u string) {
+	if u == "" {
+		return
+	}
+	for _, v := range pb.vendors {
+		for _, p := range v.products {
+			for i := range p.leaves {
+				if fp := p.leaves[i].Product; fp != nil && fp.ProductID == id && fp.Helper == nil {
+					fp.Helper = &csafHelper{GenericURIs: []csafGenericURI{{Namespace: "https://git-scm.com/docs/gitglossary#def_commit_object", URI: u}}}
+				}
+			}
+		}
+	}
+}
+
 func (pb *productBuilder) tree() []csafBranch {
 	var out []csafBranch
 	for _, v := range pb.vendors {
@@ -120,14 +137,12 @@ type product struct {
 
 func productOf(af Affected) product {
 	if !af.Package.IsZero() {
-		p := product{vendor: af.Package.Ecosystem, name: af.Package.Name}
-		if p.vendor == "" {
-			p.vendor = "unknown ecosystem"
-		}
+		p := product{name: af.Package.Name}
 		if p.name == "" {
 			p.name = af.Package.PURL
 		}
 		p.purl, p.versType = purlFor(af.Package)
+		p.vendor = vendorOf(af.Package, p.purl)
 		return p
 	}
 	for _, r := range af.Ranges {
@@ -136,6 +151,53 @@ func productOf(af Affected) product {
 		}
 	}
 	return product{vendor: "unknown", name: "unknown product", versType: "generic"}
+}
+
+// distributions are the ecosystems whose packages their distribution maintains.
+var distributions = map[string]string{"Debian": "Debian", "Ubuntu": "Canonical (Ubuntu)", "Alpine": "Alpine Linux",
+	"Red Hat": "Red Hat", "AlmaLinux": "AlmaLinux", "Rocky Linux": "Rocky Linux", "SUSE": "SUSE", "openSUSE": "openSUSE",
+	"openEuler": "openEuler", "Mageia": "Mageia", "Bitnami": "Bitnami", "Android": "Google (Android)", "Linux": "The Linux kernel developers"}
+
+// forges are the code hosts whose paths start with the owning organisation.
+var forges = map[string]bool{"github.com": true, "gitlab.com": true, "bitbucket.org": true, "codeberg.org": true, "sr.ht": true, "git.sr.ht": true}
+
+// vendorOf names who maintains a package, for the CSAF vendor branch: the
+// distribution of a distribution's package; else the organisation the name
+// or purl carries (the owner of a Go module on a forge, the golang.org/x
+// project, an npm scope, a Maven group, a Packagist or purl namespace); else,
+// for registries without organisations (PyPI, crates.io, RubyGems…), the
+// package's own maintainers, named after the package. Never the ecosystem.
+func vendorOf(pkg Package, purl string) string {
+	eco, _, _ := strings.Cut(pkg.Ecosystem, ":")
+	if d, ok := distributions[eco]; ok {
+		return d
+	}
+	name := pkg.Name
+	if eco == "Go" {
+		segs := strings.Split(name, "/")
+		switch {
+		case len(segs) >= 2 && forges[segs[0]]:
+			return segs[1]
+		case strings.HasPrefix(name, "golang.org/x/") || name == "stdlib" || name == "toolchain":
+			return "The Go Authors"
+		case len(segs) >= 1 && strings.Contains(segs[0], "."):
+			return segs[0]
+		}
+	}
+	if u, err := packageurl.FromString(purl); err == nil && purl != "" {
+		if ns := strings.TrimPrefix(u.Namespace, "@"); ns != "" && u.Type != "deb" && u.Type != "rpm" && u.Type != "apk" {
+			if u.Type == "golang" {
+				if segs := strings.Split(ns, "/"); len(segs) >= 2 && forges[segs[0]] {
+					return segs[1]
+				}
+			}
+			return ns
+		}
+	}
+	if name == "" {
+		return "unknown vendor"
+	}
+	return name + " maintainers"
 }
 
 // repoProduct names a git repository: vendor is its owner (or host), name
@@ -277,6 +339,44 @@ func constraints(events []Event) (cs []string, all bool) {
 	return cs, false
 }
 
+// commitRange describes the commits of a GIT range by their commit ids:
+// "from commit a1b2c3… before commit d4e5f6…".
+func commitRange(events []Event) string {
+	var parts []string
+	for _, e := range events {
+		switch {
+		case e.Introduced == "0":
+			parts = append(parts, "from the first commit")
+		case e.Introduced != "":
+			parts = append(parts, "from commit "+e.Introduced)
+		case e.Fixed != "":
+			parts = append(parts, "before commit "+e.Fixed)
+		case e.Limit != "":
+			parts = append(parts, "before commit "+e.Limit)
+		case e.LastAffected != "":
+			parts = append(parts, "up to commit "+e.LastAffected)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// commitURL is the web address of a commit of repo on a forge that has one
+// (https://github.com/o/r/commit/<id>), or "".
+func commitURL(repo, commit string) string {
+	repo = strings.TrimSuffix(strings.TrimSuffix(repo, "/"), ".git")
+	u, err := url.Parse(repo)
+	if err != nil || u.Scheme != "https" || !forges[u.Host] {
+		return ""
+	}
+	sep := "/commit/"
+	if u.Host == "gitlab.com" {
+		sep = "/-/commit/"
+	} else if u.Host == "bitbucket.org" {
+		sep = "/commits/"
+	}
+	return repo + sep + commit
+}
+
 // rangeNames returns the branch name (a vers string, or for GIT a plain
 // description, as commits have no order vers could express) and the human
 // version part of the product name.
@@ -286,7 +386,8 @@ func rangeNames(p product, r Range) (branch, human string) {
 		if all {
 			return "all commits of " + r.Repo, "all commits"
 		}
-		return "commits " + strings.Join(cs, ", "), "commits " + strings.Join(cs, ", ")
+		d := commitRange(r.Events)
+		return d, d
 	}
 	if all {
 		return "vers:" + p.versType + "/*", "all versions"
@@ -310,7 +411,14 @@ func (pb *productBuilder) fromAffected(a *Advisory) error {
 				if e.Fixed == "" {
 					continue
 				}
-				fid := pb.add(p.vendor, p.name, "product_version", e.Fixed, p.name+" "+e.Fixed, withVersion(p.purl, e.Fixed))
+				var fid string
+				if r.Type == RangeGit {
+					// A fixing commit, referenced as a commit (its URL), not as a purl version.
+					fid = pb.add(p.vendor, p.name, "product_version", "commit "+e.Fixed, p.name+" at commit "+e.Fixed, "")
+					pb.commitRef(fid, commitURL(orDefault(r.Repo, p.name), e.Fixed))
+				} else {
+					fid = pb.add(p.vendor, p.name, "product_version", e.Fixed, p.name+" "+e.Fixed, withVersion(p.purl, e.Fixed))
+				}
 				pb.fixed = appendUnique(pb.fixed, fid)
 				fixes = append(fixes, e.Fixed)
 			}
