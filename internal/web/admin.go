@@ -24,6 +24,11 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := authz.Can(a, authz.ViewDashboard, nil); err != nil {
+		if !a.IsStaff() {
+			// A member's home is "My cases" (a bookmark or a sign-in link to the dashboard).
+			http.Redirect(w, r, "/my-cases", http.StatusSeeOther)
+			return nil
+		}
 		return err
 	}
 	p := dashboardPage{BasePage: h.base(r, "Dashboard")}

@@ -105,10 +105,10 @@ func (h *Handlers) startSession(w http.ResponseWriter, r *http.Request, u *accou
 		return err
 	}
 	h.setSessionCookie(w, tok)
-	if next == "" || next == "/" {
+	if next == "" || next == "/" || next == "/dashboard" {
 		next = "/dashboard"
 		if !u.Actor().IsStaff() {
-			next = "/account"
+			next = "/my-cases" // a member's home: their cases and what they ask
 		}
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)

@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oss-sirt/sirt/internal/account"
+	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/dbtest"
+	"github.com/oss-sirt/sirt/internal/intake"
+	"github.com/oss-sirt/sirt/internal/testapp"
+)
+
+// atWidths runs shoot at 1280 and at 390 px (a phone), checking that the phone page
+// does not scroll sideways.
+func (s *steps) atWidths(name, url, waitSel string) {
+	s.t.Helper()
+	for _, w := range []int64{1280, 390} {
+		s.do(name+"-"+map[int64]string{1280: "1280", 390: "390"}[w],
+			chromedp.EmulateViewport(w, 900),
+			chromedp.Navigate(url),
+			chromedp.WaitVisible(chromedp.CSS(waitSel)),
+		)
+		if w == 390 {
+			s.noSideScroll(name)
+		}
+	}
+	if err := chromedp.Do(s.ctx, chromedp.EmulateViewport(1280, 1000)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// TestMemberMyCasesAcceptsEmbargo: a maintainer (a member) signs in and lands on "My
+// cases" (not a 403), sees that the case waits for their answer to the proposed public
+// date, shown in their own time zone, and accepts it there, without the API.
+func TestMemberMyCasesAcceptsEmbargo(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	ctx0 := context.Background()
+	const pw = "a long test passphrase"
+	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: pw})
+	maya := ta.UserWith(account.NewUser{Email: "maya@example.org", Name: "Maya Maintainer", Role: authz.RoleMember, Password: pw})
+	tz := "Europe/Berlin"
+	if _, err := ta.App.Accounts.UpdateUser(ctx0, maya.Actor(), maya.ID, account.UserUpdate{TimeZone: &tz}); err != nil {
+		t.Fatal(err)
+	}
+	rep, _, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Use-after-free in websocket frame parser",
+		Details: "A crafted frame frees the buffer twice.", Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/wsock"}, Versions: []string{"1.4.0"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtok, mtok := ta.Token(ray), ta.Token(maya)
+	var c cases.Case
+	ta.API("POST", "/api/v1/cases", rtok, map[string]any{"report_id": rep.PublicID}).Want(t, 201).JSON(t, &c)
+	base := "/api/v1/cases/" + c.PublicID
+	ta.API("POST", base+"/participants", rtok, map[string]any{"email": maya.Email, "role": "owner", "organisation": "Wsock Maintainers"}).Want(t, 201)
+	ta.API("POST", base+"/read-in", mtok, map[string]any{}).Want(t, 200)
+	pd := ta.Clock.Now().Add(45 * 24 * time.Hour).Truncate(24 * time.Hour).Add(13 * time.Hour)
+	for pd.Weekday() == time.Saturday || pd.Weekday() == time.Sunday || pd.Weekday() == time.Friday {
+		pd = pd.Add(24 * time.Hour)
+	}
+	ta.API("POST", base+"/embargo", rtok, map[string]any{"action": "propose", "public_date": pd.Format(time.RFC3339)}).Want(t, 200)
+
+	ctx, cancel := browser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: artifacts(t)}
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", ta.Logs.String())
+		}
+	}()
+	s.signIn(ta.URL, maya.Email, pw)
+	s.waitText("lands-on-my-cases", `main h1`, "My cases")
+	berlin, _ := time.LoadLocation(tz)
+	if got, want := s.text(`#case-`+c.PublicID+` .proposed-date`), pd.In(berlin).Format("Mon 2 Jan 2006 15:04 MST"); got != want {
+		t.Errorf("proposed date on My cases: %q, want %q (the member's zone)", got, want)
+	}
+	if got := s.text(`#case-` + c.PublicID + ` .asks`); !strings.Contains(got, "Answer the proposed public date") {
+		t.Errorf("My cases does not ask for the embargo answer: %q", got)
+	}
+	s.atWidths("my-cases", ta.URL+"/my-cases", `#case-`+c.PublicID)
+	s.act("accept", clickAndLoad(`#case-`+c.PublicID+` button.accept-embargo`))
+	s.waitText("accepted", `p.flash`, "The embargo is agreed")
+	if got := s.text(`#case-` + c.PublicID + ` .embargo-state`); !strings.Contains(got, "agreed") {
+		t.Errorf("embargo on My cases after accepting: %q", got)
+	}
+	got, err := ta.App.Cases.Get(ctx0, ray.Actor(), c.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Embargo.State != cases.EMActive {
+		t.Fatalf("embargo after the member accepted on My cases: %s", got.Embargo.State)
+	}
+}
