@@ -96,3 +96,69 @@ func TestMemberMyCasesAcceptsEmbargo(t *testing.T) {
 		t.Fatalf("embargo after the member accepted on My cases: %s", got.Embargo.State)
 	}
 }
+
+// TestFinderTrackingPageCounters: the finder (no account) opens their tracking page,
+// sees their report, the state in words and the proposed public date; a counter without
+// a date is refused on the same page with the comment kept and a summary linking to the
+// field; with a date it is recorded as the finder's counter-proposal.
+func TestFinderTrackingPageCounters(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	ctx0 := context.Background()
+	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: "a long test passphrase"})
+	rep, rc, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Heap overflow in the PNG chunk reader",
+		Details: "A chunk length of 0xffffffff overflows the buffer.", Reporter: intake.Reporter{Name: "Fay Finder", Email: "fay@example.net"},
+		Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "npm", Name: "png-chunks"}, Versions: []string{"2.1.0"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtok := ta.Token(ray)
+	var c cases.Case
+	ta.API("POST", "/api/v1/cases", rtok, map[string]any{"report_id": rep.PublicID}).Want(t, 201).JSON(t, &c)
+	pd := ta.Clock.Now().Add(50 * 24 * time.Hour).Truncate(24 * time.Hour).Add(14 * time.Hour)
+	for pd.Weekday() == time.Saturday || pd.Weekday() == time.Sunday || pd.Weekday() == time.Friday {
+		pd = pd.Add(24 * time.Hour)
+	}
+	ta.API("POST", "/api/v1/cases/"+c.PublicID+"/embargo", rtok, map[string]any{"action": "propose", "public_date": pd.Format(time.RFC3339)}).Want(t, 200)
+	counter := pd.Add(7 * 24 * time.Hour)
+
+	ctx, cancel := browser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: artifacts(t)}
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", ta.Logs.String())
+		}
+	}()
+	s.atWidths("tracking-page", rc.TrackingURL, `#proposed-date`)
+	if got := s.text(`#state-words`); !strings.Contains(got, "coordinating") {
+		t.Errorf("state in words: %q", got)
+	}
+	if got := s.text(`main`); strings.Contains(got, "Thank you for your report") || !strings.Contains(got, "0xffffffff") {
+		t.Errorf("the tracking page should show the report, not the acknowledgement mail: %q", got)
+	}
+	// A counter without a date: refused, on the same page, the comment kept.
+	s.act("counter-without-date",
+		chromedp.Click(chromedp.CSS(`#f-action-counter`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-comment`), "The maintainers need a week more for the backports."),
+		clickAndLoad(`#embargo-answer`),
+	)
+	s.waitText("counter-refused", `#error-summary`, "Public date")
+	if got := s.value(`#f-comment`); !strings.Contains(got, "a week more") {
+		t.Errorf("the comment was not kept: %q", got)
+	}
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#error-summary a').getAttribute('href')`)); err != nil || href != "#f-public_date" {
+		t.Errorf("error summary link: %q %v", href, err)
+	}
+	s.act("counter-with-date",
+		chromedp.SetValue(chromedp.CSS(`#f-public_date`), counter.Format("2006-01-02T15:04")),
+		clickAndLoad(`#embargo-answer`),
+	)
+	s.waitText("countered", `p.flash`, "your date is proposed")
+	got, err := ta.App.Cases.Get(ctx0, ray.Actor(), c.PublicID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Embargo.State != cases.EMProposed || got.Embargo.ProposedDate == nil || !got.Embargo.ProposedDate.Equal(counter) {
+		t.Fatalf("after the finder's counter: %s %v, want proposed %v", got.Embargo.State, got.Embargo.ProposedDate, counter)
+	}
+}

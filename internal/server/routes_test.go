@@ -337,6 +337,7 @@ var htmlMatrix = map[string]statuses{
 	"POST /help":                              {303, 303, 303, 303, 303},
 	"GET /track/{token}":                      {200, 200, 200, 200, 200},
 	"POST /track/{token}":                     {422, 422, 422, 422, 422},
+	"POST /track/{token}/embargo":             {404, 404, 404, 404, 404},
 	"GET /track/{token}/files/{id}":           {200, 200, 200, 200, 200},
 	"GET /admin/templates":                    {303, 403, 403, 403, 200},
 	"POST /admin/templates/{name}":            {303, 403, 403, 403, 303},

@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/db"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/notify"
@@ -36,6 +38,7 @@ func (h *Handlers) registerIntake(mux *http.ServeMux) {
 	handle("POST /help", h.reportPost)
 	handle("GET /track/{token}", h.trackPage)
 	handle("POST /track/{token}", h.trackReply)
+	handle("POST /track/{token}/embargo", h.trackEmbargo)
 	handle("GET /track/{token}/files/{id}", h.trackFile)
 	handle("GET /reports", h.queuePage)
 	handle("POST /reports/bulk-decline", h.bulkDecline)
@@ -279,20 +282,111 @@ func trackToken(u string) string { return u[strings.LastIndex(u, "/")+1:] }
 
 type trackPage struct {
 	BasePage
+	zoned
 	T           *intake.TrackedReport
 	Attachments []*intake.Attachment
+	// Case is the finder's view of the case made from the report (nil: none yet).
+	Case *cases.FinderView
+	Now  time.Time
+}
+
+// StateWords says where the report is, in plain words for the finder.
+func (p trackPage) StateWords() string {
+	switch p.T.Report.State {
+	case intake.StateNew:
+		return "Received. We will confirm that a person has read it, and then assess it."
+	case intake.StateAcknowledged:
+		return "A person of the team has read your report and is assessing it."
+	case intake.StateNeedsRepro:
+		return "We are trying to reproduce the problem; we may ask you for more details here."
+	case intake.StateTracking:
+		return "We assessed it and are tracking it; no coordinated disclosure is planned for now."
+	case intake.StateCoordinating:
+		if p.Case != nil && p.Case.Public {
+			return "The vulnerability is public now. Thank you for reporting it."
+		}
+		return "We are coordinating a fix and a public date with the affected project's maintainers."
+	case intake.StateDeclined:
+		return "We assessed it and decided not to act on it; the conversation below says why."
+	case intake.StateDuplicate:
+		return "Someone reported the same problem before you; we handle it under that report."
+	case intake.StateClosed:
+		return "Closed."
+	}
+	return words(p.T.Report.State)
+}
+
+// Conversation is the messages between the finder and the team (the automatic
+// acknowledgement mail is not repeated here: the page says the same in its place).
+func (p trackPage) Conversation() []intake.Message {
+	var out []intake.Message
+	for _, m := range p.T.Messages {
+		if m.Author != "system" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (h *Handlers) trackData(r *http.Request) (trackPage, error) {
+	t, err := h.app.Intake.Track(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return trackPage{}, err
+	}
+	p := trackPage{BasePage: h.base(r, "Report "+t.Report.PublicID), zoned: zoned{Zone: time.UTC, ZoneName: "UTC"}, T: t, Now: h.app.Clock.Now()}
+	if p.Attachments, err = h.app.Intake.Attachments(r.Context(), t.Report); err != nil {
+		return p, err
+	}
+	if p.Case, err = h.app.Cases.ForFinder(r.Context(), t.Report.ID); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return p, err
+	}
+	return p, nil
 }
 
 func (h *Handlers) trackPage(w http.ResponseWriter, r *http.Request) error {
-	t, err := h.app.Intake.Track(r.Context(), r.PathValue("token"))
+	p, err := h.trackData(r)
 	if err != nil {
 		return err
 	}
-	as, err := h.app.Intake.Attachments(r.Context(), t.Report)
+	return h.render(w, r, http.StatusOK, "track", p)
+}
+
+// trackEmbargo is the finder's answer to the proposed public date: accept, counter
+// with a date of their own, or reject; with a comment for the team.
+func (h *Handlers) trackEmbargo(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	t, err := h.app.Intake.Track(r.Context(), token)
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "track", trackPage{BasePage: h.base(r, "Report "+t.Report.PublicID), T: t, Attachments: as})
+	pd, err := formInstant(r, "public_date")
+	act := r.PostFormValue("action")
+	if err == nil && act == "counter" && pd == "" {
+		err = validate.Field("public_date", "enter the date and time you propose")
+	}
+	if err == nil {
+		_, err = h.app.Cases.FinderEmbargo(r.Context(), t.Report.ID, cases.EmbargoInput{Action: act, PublicDate: pd, Reason: r.PostFormValue("comment")})
+	}
+	if err != nil {
+		p, perr := h.trackData(r)
+		if perr != nil {
+			return perr
+		}
+		status, ok := formRefused(&p.BasePage, r, err, "action")
+		if !ok {
+			return err
+		}
+		for i, fe := range p.Errors {
+			if fe.Field == "reason" {
+				p.Errors[i].Field = "comment"
+			}
+		}
+		return h.render(w, r, status, "track", p)
+	}
+	msg := map[string]string{"accept": "Thank you: you accepted the proposed public date.", "counter": "Thank you: your date is proposed to the other parties.",
+		"reject": "Your answer is recorded: you rejected the proposed date."}[act]
+	h.redirectFlash(w, r, "/track/"+token, msg)
+	return nil
 }
 
 func (h *Handlers) trackReply(w http.ResponseWriter, r *http.Request) error {
