@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,90 @@ func TestFinderTrackingPageCounters(t *testing.T) {
 	}
 	if got.Embargo.State != cases.EMProposed || got.Embargo.ProposedDate == nil || !got.Embargo.ProposedDate.Equal(counter) {
 		t.Fatalf("after the finder's counter: %s %v, want proposed %v", got.Embargo.State, got.Embargo.ProposedDate, counter)
+	}
+}
+
+// TestRefusedFormsKeepInput: a report with a file over the limit comes back on the same
+// page with everything typed kept, the message beside the file field and an error
+// summary linking to it (not a bare 413 page); a triage with a decision point left out
+// (the browser's own check off) comes back with the chosen values and the rationale
+// kept, the missing point named in words.
+func TestRefusedFormsKeepInput(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	const pw = "a long test passphrase"
+	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: pw})
+	big := filepath.Join(t.TempDir(), "capture.pcap")
+	if err := os.WriteFile(big, make([]byte, 11<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := browser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: artifacts(t)}
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", ta.Logs.String())
+		}
+	}()
+	s.do("report-form", chromedp.Navigate(ta.URL+"/report"), chromedp.WaitVisible(chromedp.CSS(`#f-summary`)))
+	s.act("report-with-big-file",
+		chromedp.SendKeys(chromedp.CSS(`#f-summary`), "Path traversal in tar-lite archive extraction"),
+		chromedp.SendKeys(chromedp.CSS(`#f-details`), "An entry named ../../etc/cron.d/x is written outside the target directory."),
+		chromedp.SendKeys(chromedp.CSS(`#f-reporter_email`), "ada@example.org"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#f-attachments`), []string{big}),
+		clickAndLoad(`main form button[type=submit]`),
+	)
+	s.waitText("report-refused", `#error-summary`, "Files")
+	if got := s.value(`#f-summary`); got != "Path traversal in tar-lite archive extraction" {
+		t.Errorf("summary not kept: %q", got)
+	}
+	if got := s.value(`#f-details`); !strings.Contains(got, "cron.d") {
+		t.Errorf("details not kept: %q", got)
+	}
+	if got := s.value(`#f-reporter_email`); got != "ada@example.org" {
+		t.Errorf("email not kept: %q", got)
+	}
+	if got := s.text(`#e-f-attachments`); !strings.Contains(got, "capture.pcap") {
+		t.Errorf("message beside the file field: %q", got)
+	}
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#error-summary a').getAttribute('href')`)); err != nil || href != "#f-attachments" {
+		t.Errorf("error summary link: %q %v", href, err)
+	}
+	if got := s.text(`main`); strings.Contains(got, "attachments[") || strings.Contains(got, "Entity") {
+		t.Errorf("internal keys or status words on the refused form: %q", got)
+	}
+	s.atWidths("report-refused", ta.URL+"/report", `#f-summary`) // the empty form at both widths
+
+	// An invalid triage.
+	rep, _, err := ta.App.Intake.Submit(context.Background(), authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Heap overflow in the PNG chunk reader", Details: "A long chunk."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.signIn(ta.URL, ray.Email, pw)
+	s.do("report-page", chromedp.Navigate(ta.URL+"/reports/"+rep.PublicID), chromedp.WaitVisible(chromedp.CSS(`form[action$="/triage"]`)))
+	var clicks []chromedp.Action[chromedp.Void]
+	for k, v := range map[string]string{"RP": "Y", "SCON": "N", "RC": "NC", "SC": "M", "SE": "A", "U": "S"} { // PSI left out
+		clicks = append(clicks, chromedp.Click(chromedp.CSS(`input[name="dp_`+k+`"][value="`+v+`"]`)))
+	}
+	clicks = append(clicks,
+		chromedp.SendKeys(chromedp.CSS(`#f-rationale`), "Several suppliers, nobody contacted yet."),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('form[action$="/triage"]').noValidate = true)`))
+			return err
+		}),
+		clickAndLoad(`form[action$="/triage"] button[type=submit]`),
+	)
+	s.act("triage-missing-point", clicks...)
+	s.waitText("triage-refused", `#error-summary`, "choose one of")
+	if got := s.value(`#f-rationale`); !strings.Contains(got, "Several suppliers") {
+		t.Errorf("rationale not kept: %q", got)
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('input[name="dp_SC"][value="M"]').checked && document.querySelector('input[name="dp_RP"][value="Y"]').checked`)); err != nil || !ok {
+		t.Errorf("chosen values not kept (%v)", err)
+	}
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#error-summary a').getAttribute('href')`)); err != nil || href != "#f-decision_points_PSI" {
+		t.Errorf("error summary link: %q %v", href, err)
+	}
+	if got := s.text(`#error-summary`); strings.Contains(got, "decision_points") || strings.Contains(got, "ssvc:") {
+		t.Errorf("internal keys in the summary: %q", got)
 	}
 }

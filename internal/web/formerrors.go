@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/oss-sirt/sirt/internal/httperr"
+	"github.com/oss-sirt/sirt/internal/ssvc"
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
@@ -55,11 +57,25 @@ var fieldLabels = map[string]string{
 	"comment":          "Comment",
 }
 
+// triageLabels names the SSVC decision points (decision_points.KEY) by their names.
+var triageLabels = sync.OnceValue(func() map[string]string {
+	m := map[string]string{"decision_points": "Decision points"}
+	if t, err := ssvc.CoordinatorTriage(); err == nil {
+		for _, dp := range t.DecisionPoints {
+			m[ssvc.FieldPrefix+"."+dp.Key] = dp.Name
+		}
+	}
+	return m
+})
+
 var fieldIndex = regexp.MustCompile(`\[(\d+)\]`)
 
 // fieldLabel is a field's name in words: "affected[0].package.name" → "Affected 1: package name".
 func fieldLabel(f string) string {
 	if l, ok := fieldLabels[f]; ok {
+		return l
+	}
+	if l, ok := triageLabels()[f]; ok {
 		return l
 	}
 	s := fieldIndex.ReplaceAllStringFunc(f, func(m string) string {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
@@ -235,11 +237,22 @@ func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &tl) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		// Per-file messages (attachments[0]) are shown at the file field.
+		// Per-file messages (attachments[0]) are shown at the file field, the one input
+		// for every file (and linked to it from the error summary).
+		var msgs []string
 		for _, f := range fe {
-			if strings.HasPrefix(f.Field, "attachments[") && fe.For("attachments") == "" {
-				fe = append(fe, validate.FieldError{Field: "attachments", Message: f.Message})
+			if f.Field == "attachments" || strings.HasPrefix(f.Field, "attachments[") {
+				msgs = append(msgs, f.Message)
 			}
+		}
+		if len(msgs) > 0 {
+			kept := validate.Errors{{Field: "attachments", Message: strings.Join(msgs, "; ") + ". Choose the files again (a browser does not keep them); the rest of the form is as you typed it."}}
+			for _, f := range fe {
+				if f.Field != "attachments" && !strings.HasPrefix(f.Field, "attachments[") {
+					kept = append(kept, f)
+				}
+			}
+			fe = kept
 		}
 		p := reportFormPage{BasePage: h.base(r, "Report a vulnerability"), Help: help, Form: in, Versions: versions, Exploit: intake.Exploitation}
 		if help {
@@ -296,7 +309,7 @@ func (p trackPage) StateWords() string {
 	case intake.StateNew:
 		return "Received. We will confirm that a person has read it, and then assess it."
 	case intake.StateAcknowledged:
-		return "A person of the team has read your report and is assessing it."
+		return "Your report is acknowledged: a person of the team has read it and is assessing it."
 	case intake.StateNeedsRepro:
 		return "We are trying to reproduce the problem; we may ask you for more details here."
 	case intake.StateTracking:
@@ -534,6 +547,7 @@ type reportPage struct {
 	Criteria         ssvc.Criteria
 	Responders       []*account.User
 	Staff            bool
+	Triage           *triageRecord // the decision, once triaged
 }
 
 func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
@@ -541,26 +555,74 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := h.app.Intake.Get(r.Context(), a, r.PathValue("id"))
+	p, err := h.reportData(r, a)
 	if err != nil {
 		return err
 	}
+	return h.render(w, r, http.StatusOK, "report", p)
+}
+
+// triageRecord is the decision shown on a triaged report: each decision point's value
+// in words, the outcome, the rationale, who decided and when.
+type triageRecord struct {
+	Outcome   string
+	Values    []triageValue
+	Rationale string
+	By        string
+	At        *time.Time
+}
+
+type triageValue struct{ Point, Value string }
+
+func (h *Handlers) triageRecordOf(r *http.Request, a authz.Actor, rep *intake.Report) *triageRecord {
+	if rep.TriagedAt == nil || rep.Outcome == "" {
+		return nil
+	}
+	tr := &triageRecord{Outcome: rep.Outcome, Rationale: rep.Rationale, At: rep.TriagedAt}
+	var d intake.Decision
+	if len(rep.SSVC) > 0 && json.Unmarshal(rep.SSVC, &d) == nil {
+		if t, err := ssvc.CoordinatorTriage(); err == nil {
+			for _, dp := range t.DecisionPoints {
+				v, ok := d.Values[dp.Key]
+				if !ok {
+					continue
+				}
+				name := v
+				if val, ok := dp.Value(v); ok {
+					name = val.Name
+				}
+				tr.Values = append(tr.Values, triageValue{Point: dp.Name, Value: name})
+			}
+		}
+	}
+	ref := rep.Ref()
+	if evs, err := h.app.Events.List(r.Context(), h.app.DB.Read(), a, events.Query{Subject: &ref, Action: "report.triaged", Newest: true, Limit: 1}); err == nil && len(evs) > 0 {
+		tr.By = evs[0].Actor
+	}
+	return tr
+}
+
+func (h *Handlers) reportData(r *http.Request, a authz.Actor) (reportPage, error) {
+	rep, err := h.app.Intake.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return reportPage{}, err
+	}
 	p := reportPage{BasePage: h.base(r, rep.PublicID+": "+rep.Summary), R: rep, Staff: authz.Can(a, authz.TriageReport, rep.AuthzObject()) == nil}
 	if p.Messages, err = h.app.Intake.Messages(r.Context(), a, rep); err != nil {
-		return err
+		return p, err
 	}
 	if p.Attachments, err = h.app.Intake.Attachments(r.Context(), rep); err != nil {
-		return err
+		return p, err
 	}
 	if p.Staff {
 		if p.Similar, err = h.app.Intake.Similar(r.Context(), a, rep); err != nil {
-			return err
+			return p, err
 		}
 		if p.History, err = h.app.Intake.History(r.Context(), rep); err != nil {
-			return err
+			return p, err
 		}
 		if p.Outbox, err = h.app.Outbox.ForReport(r.Context(), rep.ID); err != nil {
-			return err
+			return p, err
 		}
 		p.HeldForResponder = map[int64]bool{}
 		for _, o := range p.Outbox {
@@ -568,7 +630,7 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		t, err := ssvc.CoordinatorTriage()
 		if err != nil {
-			return err
+			return p, err
 		}
 		p.Criteria = t.Criteria()
 		if us, err := h.app.Accounts.ListUsers(r.Context(), authz.System("web"), 0, 500); err == nil {
@@ -579,7 +641,8 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return h.render(w, r, http.StatusOK, "report", p)
+	p.Triage = h.triageRecordOf(r, a, rep)
+	return p, nil
 }
 
 func (h *Handlers) reportDone(w http.ResponseWriter, r *http.Request, msg string) error {
@@ -604,7 +667,35 @@ func (h *Handlers) reportTriage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := h.app.Intake.Triage(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
-		return err
+		p, perr := h.reportData(r, a)
+		if perr != nil {
+			return perr
+		}
+		status, ok := formRefused(&p.BasePage, r, err, "decision_points")
+		if !ok {
+			return err
+		}
+		// The decision points' messages in words: which values to choose from.
+		for i, fe := range p.Errors {
+			key, isPoint := strings.CutPrefix(fe.Field, ssvc.FieldPrefix+".")
+			if !isPoint {
+				continue
+			}
+			for _, dp := range t.DecisionPoints {
+				if dp.Key == key {
+					var names []string
+					for _, v := range dp.Values {
+						names = append(names, v.Name)
+					}
+					verb := "choose"
+					if in.DecisionPoints[dp.Key] != "" {
+						verb = fmt.Sprintf("%q is not a value of it; choose", in.DecisionPoints[dp.Key])
+					}
+					p.Errors[i].Message = verb + " one of: " + strings.Join(names, ", ")
+				}
+			}
+		}
+		return h.render(w, r, status, "report", p)
 	}
 	msg := "Triaged: " + d.Outcome + "."
 	if d.Case != "" {
