@@ -114,7 +114,12 @@ type casePage struct {
 	Available []*knowledge.Doc
 	// EmbargoActions are the answers the embargo's state allows this viewer.
 	EmbargoActions []embargoOption
+	Ecosystems     []string
 }
+
+// osvEcosystems are the ecosystems of the affected-package pickers (OSV's names).
+var osvEcosystems = []string{"npm", "PyPI", "Go", "Maven", "crates.io", "RubyGems", "NuGet", "Packagist", "Hex", "Pub",
+	"SwiftURL", "Hackage", "CRAN", "ConanCenter", "GitHub Actions", "Debian", "Alpine", "Ubuntu", "Red Hat", "Linux", "OSS-Fuzz", "GIT"}
 
 type embargoOption struct{ Value, Label string }
 
@@ -213,7 +218,7 @@ func (h *Handlers) caseData(r *http.Request, a authz.Actor) (casePage, error) {
 		return casePage{}, err
 	}
 	p := casePage{BasePage: h.base(r, "Case "+c.PublicID), C: c, Zone: time.UTC, ZoneName: "UTC", Roles: authz.CaseRoles, Phases: cases.Phases,
-		RMStates: cases.RMStates, Statuses: cases.StatusValues, Just: cases.Justifications}
+		RMStates: cases.RMStates, Statuses: cases.StatusValues, Just: cases.Justifications, Ecosystems: osvEcosystems}
 	if u := reqctx.User(ctx); u != nil && u.TimeZone != "" {
 		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
 			p.Zone, p.ZoneName = loc, u.TimeZone
@@ -304,7 +309,7 @@ func (h *Handlers) caseAddParticipant(w http.ResponseWriter, r *http.Request) er
 		in.Required = &b
 	}
 	if _, err := h.app.Cases.AddParticipant(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "email")
 	}
 	return h.caseDone(w, r, "Participant added.")
 }
@@ -328,7 +333,7 @@ func (h *Handlers) caseUpdateParticipant(w http.ResponseWriter, r *http.Request)
 		up.RMState = &st
 	}
 	if _, err := h.app.Cases.UpdateParticipant(r.Context(), a, r.PathValue("id"), pid, up); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "tracking_id")
 	}
 	return h.caseDone(w, r, "Saved.")
 }
@@ -393,7 +398,7 @@ func (h *Handlers) caseFacts(w http.ResponseWriter, r *http.Request) error {
 	in := cases.FactsInput{VendorAware: on("vendor_aware"), FixReady: on("fix_ready"), FixDeployed: on("fix_deployed"),
 		PublicAware: on("public_aware"), ExploitPublic: on("exploit_public"), AttacksObserved: on("attacks_observed")}
 	if _, err := h.app.Cases.SetFacts(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "fact")
 	}
 	return h.caseDone(w, r, "Case state saved.")
 }
@@ -433,7 +438,7 @@ func (h *Handlers) casePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
 	if _, err := h.app.Cases.AddPost(r.Context(), a, r.PathValue("id"), "web", cases.NewCasePost{Thread: r.PostFormValue("thread"), ParticipantID: pid, Body: r.PostFormValue("body")}); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "body")
 	}
 	return h.caseDone(w, r, "Posted.")
 }
@@ -446,7 +451,7 @@ func (h *Handlers) caseAddVuln(w http.ResponseWriter, r *http.Request) error {
 	in := cases.NewVulnerability{Label: r.PostFormValue("label"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
 		CVSSv4: r.PostFormValue("cvss_v4"), CVSSv3: r.PostFormValue("cvss_v3"), CWE: r.PostFormValue("cwe")}
 	if _, err := h.app.Cases.AddVulnerability(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "title")
 	}
 	return h.caseDone(w, r, "Vulnerability added.")
 }
@@ -459,7 +464,7 @@ func (h *Handlers) caseStatus(w http.ResponseWriter, r *http.Request) error {
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
 	in := cases.StatusInput{Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"), Statement: r.PostFormValue("statement"), ParticipantID: pid, StatementPublic: r.PostFormValue("statement_public") != ""}
 	if _, err := h.app.Cases.SetStatus(r.Context(), a, r.PathValue("id"), r.PostFormValue("vulnerability"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "status")
 	}
 	return h.caseDone(w, r, "Status saved.")
 }
@@ -479,7 +484,7 @@ func (h *Handlers) caseAddPackage(w http.ResponseWriter, r *http.Request) error 
 		in.Ranges = append(in.Ranges, rg)
 	}
 	if _, err := h.app.Cases.AddPackage(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "name")
 	}
 	return h.caseDone(w, r, "Package added.")
 }
@@ -514,7 +519,7 @@ func (h *Handlers) caseAddTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := h.app.Cases.AddTask(r.Context(), a, r.PathValue("id"), cases.NewCaseTask{Title: r.PostFormValue("title")}); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "task")
 	}
 	return h.caseDone(w, r, "Task added.")
 }
