@@ -249,3 +249,56 @@ func TestRefusedFormsKeepInput(t *testing.T) {
 		t.Errorf("internal keys in the summary: %q", got)
 	}
 }
+
+// TestDashboardWorkQueue: the dashboard is the responder's work queue; an advisory one
+// responder submitted for review is listed for the second responder to review (and for
+// its author only as waiting for someone else), with the report waiting for triage.
+func TestDashboardWorkQueue(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	ctx0 := context.Background()
+	const pw = "a long test passphrase"
+	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: pw})
+	rita := ta.UserWith(account.NewUser{Email: "rita@example.org", Name: "Rita Reviewer", Role: authz.RoleResponder, Password: pw})
+	rep, _, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Use-after-free in websocket frame parser",
+		Details: "A crafted frame frees the buffer twice.", Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/wsock"}, Versions: []string{"1.4.0"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "XSS in the markdown previewer", Details: "A link with javascript:."}); err != nil {
+		t.Fatal(err)
+	}
+	rtok := ta.Token(ray)
+	var c cases.Case
+	ta.API("POST", "/api/v1/cases", rtok, map[string]any{"report_id": rep.PublicID}).Want(t, 201).JSON(t, &c)
+	var adv struct {
+		ID string `json:"id"`
+	}
+	ta.API("POST", "/api/v1/advisories", rtok, map[string]any{"case_id": c.PublicID, "vulnerability": "V1"}).Want(t, 201).JSON(t, &adv)
+	ta.API("POST", "/api/v1/advisories/"+adv.ID+"/submit", rtok, nil).Want(t, 200)
+
+	ctx, cancel := browser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: artifacts(t)}
+	defer func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", ta.Logs.String())
+		}
+	}()
+	s.signIn(ta.URL, rita.Email, pw)
+	s.atWidths("dashboard-reviewer", ta.URL+"/dashboard", `#reviews`)
+	if got := s.text(`#reviews`); !strings.Contains(got, adv.ID) || !strings.Contains(got, "you can approve it") {
+		t.Errorf("the second responder's dashboard does not list %s for review: %q", adv.ID, got)
+	}
+	if got := s.text(`#to-triage`) + s.text(`#to-ack`); !strings.Contains(got, "XSS in the markdown previewer") {
+		t.Errorf("the report waiting for the team is not in the queue: %q", got)
+	}
+	if got := s.text(`main`); strings.Contains(got, "Recent activity") || strings.Contains(got, " users") {
+		t.Errorf("the dashboard still shows audit events or user counts: %q", got)
+	}
+	s.do("author-signs-out", clickAndLoad(`header form[action="/logout"] button`))
+	s.signIn(ta.URL, ray.Email, pw)
+	s.do("dashboard-author", chromedp.Navigate(ta.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#reviews`)))
+	if got := s.text(`#reviews`); !strings.Contains(got, "waiting for a second responder") || strings.Contains(got, "you can approve it") {
+		t.Errorf("the author's dashboard: %q", got)
+	}
+}
