@@ -110,3 +110,17 @@ func (s *Service) FinderEmbargo(ctx context.Context, reportRowID int64, in Embar
 	})
 	return v, err
 }
+
+// PublicIDOf returns the public id of case id for actor (db.ErrNotFound when they may
+// not know of it): an advisory's link to its source case.
+func (s *Service) PublicIDOf(ctx context.Context, actor authz.Actor, id int64) (string, error) {
+	q := s.db.Read()
+	c, err := s.loadByID(ctx, q, id)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.openCase(ctx, q, actor, c, authz.ReadCaseMeta); err != nil {
+		return "", db.ErrNotFound
+	}
+	return c.PublicID, nil
+}

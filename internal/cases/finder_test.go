@@ -3,6 +3,7 @@ package cases_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,36 @@ func TestFinderAnswersOnTrackingPage(t *testing.T) {
 		// Answering again when nothing is proposed is the model's rule (409), not a crash.
 		if _, err := ta.App.Cases.FinderEmbargo(ctx, rep.ID, cases.EmbargoInput{Action: "accept"}); !cases.IsRule(err) {
 			t.Fatalf("accept with nothing proposed: %v, want a rule error", err)
+		}
+	})
+}
+
+// TestAdvisoryDraftFromCaseIsPublicTemplate: an advisory drafted from a case starts
+// from the public template and carries none of the finder's confidential text.
+func TestAdvisoryDraftFromCaseIsPublicTemplate(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		ctx := context.Background()
+		resp := ta.User(authz.RoleResponder)
+		rep, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, intake.Submission{Summary: "Heap overflow in chunk reader",
+			Details: "SECRET-DETAILS: send 0xffffffff", PoC: "SECRET-POC: python3 exploit.py",
+			Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "npm", Name: "png-chunks"}, Versions: []string{"2.1.0"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ta.App.Cases.Open(ctx, resp.Actor(), cases.NewCase{ReportID: rep.PublicID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		adv, err := ta.App.Advisories.CreateFromCase(ctx, resp.Actor(), c.PublicID, "V1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(adv.Doc.Details, "SECRET") || !strings.Contains(adv.Doc.Details, "## Impact") || !strings.Contains(adv.Doc.Details, "png-chunks") {
+			t.Fatalf("draft details: %q", adv.Doc.Details)
+		}
+		if ref, err := ta.App.Cases.PublicIDOf(ctx, resp.Actor(), *adv.CaseID); err != nil || ref != c.PublicID {
+			t.Fatalf("source case: %q %v", ref, err)
 		}
 	})
 }

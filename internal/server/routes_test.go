@@ -391,6 +391,7 @@ var htmlMatrix = map[string]statuses{
 	"GET /cases":                                 {303, 200, 200, 200, 200},
 	"GET /cases/{id}":                            {303, 200, 200, 200, 200},
 	"GET /cases/{id}/export/{format}":            {303, 403, 422, 404, 422},
+	"POST /cases/{id}/advisory":                  {303, 404, 303, 404, 303},
 	"GET /cases/{id}/files/{file}":               {303, 403, 200, 404, 200},
 	"POST /cases":                                {303, 303, 303, 403, 303},
 	"POST /cases/{id}/break":                     {303, 403, 303, 404, 303},

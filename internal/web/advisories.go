@@ -206,6 +206,7 @@ type advisoryPage struct {
 	PublicURL  string
 	Schedule   string // the schedule field's value
 	Details    template.HTML
+	CaseRef    string // the source case's public id, when the viewer may know it
 }
 
 func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (advisoryPage, error) {
@@ -222,6 +223,9 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 	}
 	if p.Revisions, err = svc.Revisions(ctx, a, ref); err != nil {
 		return p, err
+	}
+	if adv.CaseID != nil {
+		p.CaseRef, _ = h.app.Cases.PublicIDOf(ctx, a, *adv.CaseID)
 	}
 	p.CanEdit = authz.Can(a, authz.EditAdvisory, authz.Advisory{Published: adv.Published(), AuthorID: adv.AuthorID}) == nil
 	if err := authz.Can(a, authz.ApproveAdvisory, authz.Advisory{Published: adv.Published(), AuthorID: adv.AuthorID}); err == nil {

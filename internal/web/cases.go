@@ -38,6 +38,7 @@ func (h *Handlers) registerCases(mux *http.ServeMux) {
 	handle("POST /cases/{id}/release", h.caseRelease)
 	handle("POST /cases/{id}/posts", h.casePost)
 	handle("POST /cases/{id}/vulnerabilities", h.caseAddVuln)
+	handle("POST /cases/{id}/advisory", h.caseDraftAdvisory)
 	handle("POST /cases/{id}/status", h.caseStatus)
 	handle("POST /cases/{id}/packages", h.caseAddPackage)
 	handle("POST /cases/{id}/tasks", h.caseAddTask)
@@ -629,4 +630,19 @@ func embargoDone(e *cases.Embargo) string {
 		msg = "Embargo: " + words(e.State) + "."
 	}
 	return msg
+}
+
+// caseDraftAdvisory drafts the advisory of one vulnerability of the case (its packages,
+// scores and credits; the details from the public template) and opens it.
+func (h *Handlers) caseDraftAdvisory(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	adv, err := h.app.Advisories.CreateFromCase(r.Context(), a, r.PathValue("id"), r.PostFormValue("vulnerability"))
+	if err != nil {
+		return h.caseRefused(w, r, err, "vulnerability")
+	}
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Advisory drafted from case "+r.PathValue("id")+": write its details from the template, then submit it for review.")
+	return nil
 }
