@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,7 +143,8 @@ var funcs = template.FuncMap{
 		}
 		return nil
 	},
-	"words": words,
+	"words":  words,
+	"inList": func(v string, xs []string) bool { return slices.Contains(xs, v) },
 	"pct": func(a, b int) int {
 		if b == 0 {
 			return 0
