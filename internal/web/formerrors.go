@@ -55,6 +55,10 @@ var fieldLabels = map[string]string{
 	"justification":    "VEX justification",
 	"osv":              "OSV document",
 	"comment":          "Comment",
+	"cvss_v4":          "CVSS v4.0 vector",
+	"cvss_v3":          "CVSS v3.1 vector",
+	"organisation":     "Organisation",
+	"pgp_key":          "OpenPGP key",
 }
 
 // triageLabels names the SSVC decision points (decision_points.KEY) by their names.

@@ -202,6 +202,8 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerEngagements(mux)
 	h.registerPeople(mux)
 	h.registerKnowledge(mux)
+	// Every other address: the branded "not found" page, not Go's plain text.
+	handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 }
 
 func staticHandler() http.Handler {
@@ -293,6 +295,7 @@ type errorPage struct {
 	BasePage
 	Status  int
 	Message string
+	SignIn  bool // offer the sign-in link
 }
 
 // serveError is the one place errors become pages. The status comes from httperr.Map
