@@ -29,6 +29,10 @@ func (s *steps) atWidths(name, url, waitSel string) {
 			chromedp.WaitVisible(chromedp.CSS(waitSel)),
 		)
 		if w == 390 {
+			wide, _ := chromedp.Run(s.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main *')].filter(e => !e.closest('table') && e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`))
+			if len(wide) > 0 {
+				s.t.Errorf("%s: wider than the phone: %v", name, wide)
+			}
 			s.noSideScroll(name)
 		}
 	}
@@ -301,4 +305,31 @@ func TestDashboardWorkQueue(t *testing.T) {
 	if got := s.text(`#reviews`); !strings.Contains(got, "waiting for a second responder") || strings.Contains(got, "you can approve it") {
 		t.Errorf("the author's dashboard: %q", got)
 	}
+}
+
+// TestPhoneCaseAndReports: the case page (with participants, consents and a timeline)
+// and the report queue do not scroll sideways at 390 px.
+func TestPhoneCaseAndReports(t *testing.T) {
+	ta := testapp.New(t, dbtest.NewSQLite(t))
+	ctx0 := context.Background()
+	const pw = "a long test passphrase"
+	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: pw})
+	rep, _, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Use-after-free in websocket frame parser with a rather long summary line",
+		Details: "A crafted frame frees the buffer twice: https://example.org/a/very/long/url/that/should/wrap/somewhere/on/a/phone/screen/please",
+		Reporter: intake.Reporter{Email: "a-very-long-finder-address@example.org"},
+		Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/wsock/internal/frames"}, Versions: []string{"1.4.0"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtok := ta.Token(ray)
+	var c cases.Case
+	ta.API("POST", "/api/v1/cases", rtok, map[string]any{"report_id": rep.PublicID}).Want(t, 201).JSON(t, &c)
+	ta.API("POST", "/api/v1/cases/"+c.PublicID+"/participants", rtok, map[string]any{"email": "maintainers-security-team@example.org", "role": "owner", "organisation": "Wsock Maintainers Foundation"}).Want(t, 201)
+	ctx, cancel := browser(t)
+	defer cancel()
+	s := &steps{t: t, ctx: ctx, dir: artifacts(t)}
+	s.signIn(ta.URL, ray.Email, pw)
+	s.atWidths("case-page", ta.URL+"/cases/"+c.PublicID, `#embargo-state`)
+	s.atWidths("report-queue", ta.URL+"/reports?filter=all", `main table`)
+	s.atWidths("report-page", ta.URL+"/reports/"+rep.PublicID, `main`)
 }
