@@ -315,7 +315,7 @@ func TestPhoneCaseAndReports(t *testing.T) {
 	const pw = "a long test passphrase"
 	ray := ta.UserWith(account.NewUser{Email: "ray@example.org", Name: "Ray Responder", Role: authz.RoleResponder, Password: pw})
 	rep, _, err := ta.App.Intake.Submit(ctx0, authz.Anonymous(), intake.SourceWeb, intake.Submission{Summary: "Use-after-free in websocket frame parser with a rather long summary line",
-		Details: "A crafted frame frees the buffer twice: https://example.org/a/very/long/url/that/should/wrap/somewhere/on/a/phone/screen/please",
+		Details:  "A crafted frame frees the buffer twice: https://example.org/a/very/long/url/that/should/wrap/somewhere/on/a/phone/screen/please",
 		Reporter: intake.Reporter{Email: "a-very-long-finder-address@example.org"},
 		Affected: []intake.Affected{{Package: intake.Package{Ecosystem: "Go", Name: "example.org/wsock/internal/frames"}, Versions: []string{"1.4.0"}}}})
 	if err != nil {
