@@ -88,6 +88,9 @@ func TestMemberMyCasesAcceptsEmbargo(t *testing.T) {
 	if got := s.text(`#case-` + c.PublicID + ` .asks`); !strings.Contains(got, "Answer the proposed public date") {
 		t.Errorf("My cases does not ask for the embargo answer: %q", got)
 	}
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#case-`+c.PublicID+` .changes').textContent`)); err != nil || !strings.Contains(got, "a public date was proposed") {
+		t.Errorf("My cases does not say what changed: %q %v", got, err)
+	}
 	s.atWidths("my-cases", ta.URL+"/my-cases", `#case-`+c.PublicID)
 	s.act("accept", clickAndLoad(`#case-`+c.PublicID+` button.accept-embargo`))
 	s.waitText("accepted", `p.flash`, "The embargo is agreed")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oss-sirt/sirt/internal/authz"
 	"github.com/oss-sirt/sirt/internal/cases"
+	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/reqctx"
 )
 
@@ -28,6 +29,31 @@ type myCase struct {
 	MyAnswer string
 	// Answer: the embargo waits for this member's answer (accept / counter here).
 	Answer bool
+	// Changes are what happened on the case in the last two weeks, newest first (as
+	// the member may see them): the in-app notice of what changed.
+	Changes []events.Event
+}
+
+// changeWords says an event of a case's timeline in words: "case.embargo.proposed" →
+// "embargo proposed".
+func changeWords(action string) string {
+	a := strings.TrimPrefix(action, "case.")
+	a = strings.NewReplacer(".", " ", "_", " ").Replace(a)
+	switch a {
+	case "embargo propose":
+		return "a public date was proposed"
+	case "embargo counter":
+		return "another public date was proposed (counter)"
+	case "embargo accept":
+		return "a party accepted the proposed date"
+	case "embargo agreed":
+		return "the embargo was agreed"
+	case "embargo reject":
+		return "a party rejected the proposed date"
+	case "post added", "post":
+		return "a new message"
+	}
+	return a
 }
 
 type myCasesPage struct {
@@ -121,6 +147,14 @@ func (h *Handlers) myCasesData(r *http.Request, a authz.Actor) (myCasesPage, err
 			return p, err
 		}
 		mc.C = full
+		if evs, err := h.app.Cases.Timeline(r.Context(), a, c.PublicID, 0, 500); err == nil {
+			since := p.Now.Add(-14 * 24 * time.Hour)
+			for i := len(evs) - 1; i >= 0 && len(mc.Changes) < 5; i-- {
+				if evs[i].At.After(since) {
+					mc.Changes = append(mc.Changes, evs[i])
+				}
+			}
+		}
 		if e := full.Embargo; e != nil && (e.State == cases.EMProposed || e.State == cases.EMRevise) {
 			for _, cs := range e.Consents {
 				if cs.ParticipantID == full.MyParticipant && full.MyParticipant != 0 {

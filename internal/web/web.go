@@ -144,6 +144,7 @@ var funcs = template.FuncMap{
 		return nil
 	},
 	"words":  words,
+	"change": changeWords,
 	"inList": func(v string, xs []string) bool { return slices.Contains(xs, v) },
 	"pct": func(a, b int) int {
 		if b == 0 {
