@@ -93,9 +93,7 @@ func affectedFromForm(r *http.Request) (string, bool) {
 			}
 			a.Ranges = []format.Range{rangeOf(row.RangeType, row.Introduced, row.Fixed)}
 		}
-		for _, v := range strings.FieldsFunc(row.Versions, func(r rune) bool { return r == ',' || r == ' ' }) {
-			a.Versions = append(a.Versions, v)
-		}
+		a.Versions = append(a.Versions, strings.FieldsFunc(row.Versions, func(r rune) bool { return r == ',' || r == ' ' })...)
 		list = append(list, a)
 	}
 	if adv := strings.TrimSpace(r.PostFormValue("affected_advanced")); adv != "" {
