@@ -62,8 +62,8 @@ func TestCaseCoordination(t *testing.T) {
 		t.Fatalf("case page heading %q", got)
 	}
 	s.do("invite-owner",
-		chromedp.SendKeys(chromedp.CSS(`#f-pt-email`), "maya@example.org"),
-		chromedp.SendKeys(chromedp.CSS(`#f-pt-org`), "Wsock Maintainers"),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "maya@example.org"),
+		chromedp.SendKeys(chromedp.CSS(`#f-organisation`), "Wsock Maintainers"),
 		chromedp.Click(chromedp.CSS(`#invite-submit`)),
 		chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "flash") and contains(., "Participant added")]`)),
 	)

@@ -83,26 +83,7 @@ func (s *Service) checkDate(field string, pd time.Time) error {
 // embargo becomes active when every required party accepted the current proposal. A
 // transition the model forbids is a *RuleError naming the rule.
 func (s *Service) Embargo(ctx context.Context, actor authz.Actor, ref string, in EmbargoInput) (*EmbargoResult, error) {
-	act := EmbargoAction(strings.ToLower(strings.TrimSpace(in.Action)))
-	var e validate.Errors
-	valid := false
-	for _, x := range EmbargoActions {
-		valid = valid || x == act
-	}
-	if !valid {
-		e.Add("action", "%q is not an embargo action (want propose, accept, reject, counter, revise or exit)", in.Action)
-	}
-	in.Reason = e.Text("reason", in.Reason, false, 2000)
-	var date time.Time
-	if act == ActPropose || act == ActCounter || act == ActRevise {
-		var err error
-		if date, err = parseInstant("public_date", in.PublicDate); err == nil {
-			err = s.checkDate("public_date", date)
-		}
-		if fe, ok := validate.As(err); ok {
-			e = append(e, fe...)
-		}
-	}
+	act, date, e := s.embargoInput(&in)
 	var res *EmbargoResult
 	err := s.db.InTx(ctx, func(q db.Querier) error {
 		need := authz.PostShared
@@ -137,51 +118,83 @@ func (s *Service) Embargo(ctx context.Context, actor authz.Actor, ref string, in
 		case a.me != nil:
 			party = a.me.ID
 		}
-		st, _, err := s.modelState(ctx, q, c, ps)
-		if err != nil {
-			return err
-		}
-		next, err := Step(st, Event{Party: party, Action: act, Date: date})
-		if err != nil {
-			return err
-		}
-		if err := s.store(ctx, q, actor, c, st, next, party, act); err != nil {
-			return err
-		}
-		details := map[string]any{"action": act, "party": partyName(ps, party, s.cfg.Team), "state": next.EM, "round": next.Round}
-		if !date.IsZero() {
-			details["public_date"] = date
-		}
-		if in.Reason != "" {
-			details["reason"] = in.Reason
-		}
-		action := "case.embargo." + string(act)
-		if next.EM == EMActive && st.EM != EMActive {
-			action = "case.embargo.agreed"
-		}
-		if err := s.appendEvent(ctx, q, actor, c, action, map[string]any{"state": st.EM, "round": st.Round}, details); err != nil {
-			return err
-		}
-		fresh, err := s.loadByID(ctx, q, c.ID)
-		if err != nil {
-			return err
-		}
-		fresh.Participants = ps
-		if err := s.fillEmbargo(ctx, q, fresh); err != nil {
-			return err
-		}
-		res = &EmbargoResult{CaseID: c.PublicID, Embargo: fresh.Embargo}
-		if !date.IsZero() && len(fresh.Embargo.Warnings) == 0 {
-			for _, w := range s.cfg.Policy.CheckPublicDate(s.cfg.Calendar, date) {
-				res.Embargo.Warnings = append(res.Embargo.Warnings, w.Message)
-			}
-			if w := s.leadTimeWarning(date); w != "" {
-				res.Embargo.Warnings = append(res.Embargo.Warnings, w)
-			}
-		}
-		return nil
+		res, err = s.embargoStep(ctx, q, actor, c, ps, party, act, date, in.Reason)
+		return err
 	})
 	return res, err
+}
+
+// embargoInput checks an embargo action's input: the action, its date, the reason.
+func (s *Service) embargoInput(in *EmbargoInput) (EmbargoAction, time.Time, validate.Errors) {
+	act := EmbargoAction(strings.ToLower(strings.TrimSpace(in.Action)))
+	var e validate.Errors
+	valid := false
+	for _, x := range EmbargoActions {
+		valid = valid || x == act
+	}
+	if !valid {
+		e.Add("action", "%q is not an embargo action (want propose, accept, reject, counter, revise or exit)", in.Action)
+	}
+	in.Reason = e.Text("reason", in.Reason, false, 2000)
+	var date time.Time
+	if act == ActPropose || act == ActCounter || act == ActRevise {
+		var err error
+		if date, err = parseInstant("public_date", in.PublicDate); err == nil {
+			err = s.checkDate("public_date", date)
+		}
+		if fe, ok := validate.As(err); ok {
+			e = append(e, fe...)
+		}
+	}
+	return act, date, e
+}
+
+// embargoStep applies party's action to case c inside q: the model's step, the stored
+// state and answer, the event.
+func (s *Service) embargoStep(ctx context.Context, q db.Querier, actor authz.Actor, c *Case, ps []*Participant, party int64, act EmbargoAction, date time.Time, reason string) (*EmbargoResult, error) {
+	st, _, err := s.modelState(ctx, q, c, ps)
+	if err != nil {
+		return nil, err
+	}
+	next, err := Step(st, Event{Party: party, Action: act, Date: date})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store(ctx, q, actor, c, st, next, party, act); err != nil {
+		return nil, err
+	}
+	details := map[string]any{"action": act, "party": partyName(ps, party, s.cfg.Team), "state": next.EM, "round": next.Round}
+	if !date.IsZero() {
+		details["public_date"] = date
+	}
+	if reason != "" {
+		details["reason"] = reason
+	}
+	action := "case.embargo." + string(act)
+	if next.EM == EMActive && st.EM != EMActive {
+		action = "case.embargo.agreed"
+	}
+	if err := s.appendEvent(ctx, q, actor, c, action, map[string]any{"state": st.EM, "round": st.Round}, details); err != nil {
+		return nil, err
+	}
+	fresh, err := s.loadByID(ctx, q, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	fresh.Participants = ps
+	if err := s.fillEmbargo(ctx, q, fresh); err != nil {
+		return nil, err
+	}
+	res := &EmbargoResult{CaseID: c.PublicID, Embargo: fresh.Embargo}
+	if !date.IsZero() && len(fresh.Embargo.Warnings) == 0 {
+		for _, w := range s.cfg.Policy.CheckPublicDate(s.cfg.Calendar, date) {
+			res.Embargo.Warnings = append(res.Embargo.Warnings, w.Message)
+		}
+		if w := s.leadTimeWarning(date); w != "" {
+			res.Embargo.Warnings = append(res.Embargo.Warnings, w)
+		}
+	}
+	return res, nil
 }
 
 func partyName(ps []*Participant, party int64, team string) string {

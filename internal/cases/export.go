@@ -376,7 +376,29 @@ func (s *Service) AdvisoryDraft(ctx context.Context, q db.Querier, actor authz.A
 		return advisory.CaseDraft{}, fmt.Errorf("cases: %s has no vulnerability %q: %w", c.PublicID, vuln, db.ErrNotFound)
 	}
 	d := s.document(c, v)
-	draft := advisory.Draft{Title: advisory.Str(d.Title), Summary: advisory.Str(d.Summary), Details: advisory.Str(d.Details), Aliases: d.Aliases,
+	// The details start from the public template, never from the case's text: that is
+	// the finder's report (proof of concept, exploit steps), confidential until the team
+	// writes what the public should read.
+	draft := advisory.Draft{Title: advisory.Str(d.Title), Summary: advisory.Str(d.Summary), Details: advisory.Str(publicDetails(c, v)), Aliases: d.Aliases,
 		Affected: d.Affected, Severity: d.Severity, CWEs: d.CWEs, Credits: d.Credits, Change: "Drafted from case " + c.PublicID + " " + v.Label + "."}
 	return advisory.CaseDraft{CaseID: c.ID, Case: a.az, Draft: draft}, nil
+}
+
+// publicDetails is the template an advisory's details start from: the headings of a
+// public advisory with what to write under each, the vulnerability named.
+func publicDetails(c *Case, v *Vulnerability) string {
+	pkgs := make([]string, 0, len(c.Packages))
+	for _, p := range packagesOf(c, v) {
+		if p.Name != "" {
+			pkgs = append(pkgs, p.Name)
+		}
+	}
+	what := "the affected package"
+	if len(pkgs) > 0 {
+		what = strings.Join(pkgs, ", ")
+	}
+	return "## Impact\n\n" + v.Title + " in " + what + ". _Say what an attacker can do and who is affected; describe the effect, not the exploit._\n\n" +
+		"## Patches\n\n_Which versions fix it, and how to upgrade._\n\n" +
+		"## Workarounds\n\n_What users can do until they upgrade, or \"None known\"._\n\n" +
+		"## References\n\n_The fix (commit or release notes)._\n"
 }

@@ -94,6 +94,7 @@ var apiRows = map[string]row{
 var htmlRows = map[string]row{
 	//                                                  anon out  own  col  fnd  rsp  adm  pgm
 	"GET /cases":                                 {303, 200, 200, 200, 200, 200, 200, 200},
+	"POST /cases/{id}/advisory":                  {303, 404, 404, 403, 403, 303, 303, 404},
 	"POST /cases":                                {303, 303, 303, 303, 303, 303, 303, 403},
 	"GET /cases/{id}":                            {303, 404, 200, 200, 200, 200, 200, 200},
 	"POST /cases/{id}/read-in":                   {303, 404, 303, 303, 303, 409, 409, 404},

@@ -19,6 +19,10 @@ func BurnupSVG(points []BurnupPoint) string {
 		last := points[n-1]
 		desc = fmt.Sprintf("From %s to %s the plan went from %d to %d milestones and tasks; %d are done as of %s, with %s hours logged.",
 			points[0].Date, last.Date, points[0].Scope, last.Scope, last.Done, last.Date, num(last.Hours))
+		if n == 1 {
+			desc = fmt.Sprintf("Only one day of data so far (%s): %d milestones and tasks in the plan, %d done, %s hours logged. The lines start with the second day.",
+				last.Date, last.Scope, last.Done, num(last.Hours))
+		}
 	}
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="burnup-title burnup-desc" class="chart">`, w, h)
 	fmt.Fprintf(&b, `<title id="burnup-title">%s</title><desc id="burnup-desc">%s</desc>`, title, html.EscapeString(desc))
@@ -55,6 +59,13 @@ func BurnupSVG(points []BurnupPoint) string {
 		}
 		line(func(p BurnupPoint) int { return p.Scope }, "#5b6470", ` stroke-dasharray="6 4"`, "Scope: milestones and tasks in the plan")
 		line(func(p BurnupPoint) int { return p.Done }, "#1a7f37", "", "Done: milestones and tasks completed")
+		if len(points) == 1 {
+			// One day is a point, not a line: show the two values and say so.
+			p := points[0]
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="5" fill="#5b6470"><title>Scope: %d</title></circle>`, x(0), y(p.Scope), p.Scope)
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="5" fill="#1a7f37"><title>Done: %d</title></circle>`, x(0), y(p.Done), p.Done)
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" text-anchor="middle" fill="#333">Only one day of data so far: the lines start with the second day.</text>`, left+int(pw/2), top+14)
+		}
 	}
 	// Legend.
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#5b6470" stroke-width="2.5" stroke-dasharray="6 4"/><text x="%d" y="%d" font-size="12" fill="#333">scope</text>`,

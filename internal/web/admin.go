@@ -11,34 +11,6 @@ import (
 	"github.com/oss-sirt/sirt/internal/validate"
 )
 
-type dashboardPage struct {
-	BasePage
-	Users     int
-	JobCounts map[string]int
-	Recent    []events.Event
-}
-
-func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
-	a, err := requireUser(r)
-	if err != nil {
-		return err
-	}
-	if err := authz.Can(a, authz.ViewDashboard, nil); err != nil {
-		return err
-	}
-	p := dashboardPage{BasePage: h.base(r, "Dashboard")}
-	if p.Users, err = h.app.Accounts.CountUsers(r.Context()); err != nil {
-		return err
-	}
-	if p.JobCounts, err = h.app.Jobs.Counts(r.Context()); err != nil {
-		return err
-	}
-	if p.Recent, err = h.app.Events.List(r.Context(), h.app.DB.Read(), a, events.Query{Newest: true, Limit: 15}); err != nil {
-		return err
-	}
-	return h.render(w, r, http.StatusOK, "dashboard", p)
-}
-
 type usersPage struct {
 	BasePage
 	Users []*account.User

@@ -199,6 +199,20 @@ type advisoryPage struct {
 	PublicURL  string
 	Schedule   string // the schedule field's value
 	Details    template.HTML
+	CaseRef    string // the source case's public id, when the viewer may know it
+	Ecosystems []string
+}
+
+// AffectedRows are the affected packages as form rows (and one empty row to add one).
+func (p advisoryPage) AffectedRows() []affRow {
+	rows, _ := affectedRows(p.Form["affected"])
+	return append(rows, affRow{})
+}
+
+// AffectedAdvanced is the OSV JSON of the entries a row cannot hold.
+func (p advisoryPage) AffectedAdvanced() string {
+	_, adv := affectedRows(p.Form["affected"])
+	return adv
 }
 
 func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (advisoryPage, error) {
@@ -209,12 +223,15 @@ func (h *Handlers) advisoryData(r *http.Request, a authz.Actor, ref string) (adv
 		return advisoryPage{}, err
 	}
 	p := advisoryPage{BasePage: h.base(r, adv.PublicID+": "+adv.Title()), A: adv, Form: advisory.FormValues(adv.Doc),
-		Details: Markdown(adv.Doc.Details)}
+		Details: Markdown(adv.Doc.Details), Ecosystems: osvEcosystems}
 	if adv.Pending != nil {
 		p.Form = advisory.FormValues(adv.Pending.Doc) // edits continue the pending revision
 	}
 	if p.Revisions, err = svc.Revisions(ctx, a, ref); err != nil {
 		return p, err
+	}
+	if adv.CaseID != nil {
+		p.CaseRef, _ = h.app.Cases.PublicIDOf(ctx, a, *adv.CaseID)
 	}
 	p.CanEdit = authz.Can(a, authz.EditAdvisory, authz.Advisory{Published: adv.Published(), AuthorID: adv.AuthorID}) == nil
 	if err := authz.Can(a, authz.ApproveAdvisory, authz.Advisory{Published: adv.Published(), AuthorID: adv.AuthorID}); err == nil {
@@ -307,7 +324,17 @@ func (h *Handlers) advisorySave(w http.ResponseWriter, r *http.Request) error {
 	for _, k := range formFields {
 		form[k] = r.PostFormValue(k)
 	}
-	d, err := advisory.FormDraft(r.PostFormValue, cur.Doc)
+	get := r.PostFormValue
+	if aff, ok := affectedFromForm(r); ok {
+		form["affected"] = aff
+		get = func(k string) string {
+			if k == "affected" {
+				return aff
+			}
+			return r.PostFormValue(k)
+		}
+	}
+	d, err := advisory.FormDraft(get, cur.Doc)
 	if err == nil {
 		rev, _ := strconv.Atoi(r.PostFormValue("revision"))
 		_, err = h.app.Advisories.Update(r.Context(), a, ref, d, rev)

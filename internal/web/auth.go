@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
@@ -105,10 +106,10 @@ func (h *Handlers) startSession(w http.ResponseWriter, r *http.Request, u *accou
 		return err
 	}
 	h.setSessionCookie(w, tok)
-	if next == "" || next == "/" {
+	if next == "" || next == "/" || next == "/dashboard" {
 		next = "/dashboard"
 		if !u.Actor().IsStaff() {
-			next = "/account"
+			next = "/my-cases" // a member's home: their cases and what they ask
 		}
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
@@ -134,10 +135,25 @@ type linkPage struct {
 	Email  string
 }
 
+// linkInvalid is the page of a one-time link that was used, has expired or was
+// mistyped (never a 500): what to do instead.
+func (h *Handlers) linkInvalid(w http.ResponseWriter, r *http.Request) error {
+	msg := "This link is not valid: it was used already, has expired, or was mistyped. If you have an account, sign in; if you need a new link, ask an admin of the team."
+	if strings.HasPrefix(r.URL.Path, "/setup/") {
+		msg = "This set-up link is not valid any more: sirt is set up already (someone created an account, with this link or with \"sirt user add\"). Sign in with that account; an admin can invite more people."
+	}
+	return h.render(w, r, http.StatusNotFound, "error", errorPage{BasePage: h.base(r, "Link not valid"), Status: 404, Message: msg, SignIn: true})
+}
+
 func (h *Handlers) linkForm(w http.ResponseWriter, r *http.Request) error {
 	l, err := h.app.Accounts.LookupLink(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return h.render(w, r, http.StatusNotFound, "error", errorPage{BasePage: h.base(r, "Link not valid"), Status: 404, Message: err.Error()})
+		return h.linkInvalid(w, r)
+	}
+	if l.Purpose == account.LinkSetup {
+		if n, err := h.app.Accounts.CountUsers(r.Context()); err == nil && n > 0 {
+			return h.linkInvalid(w, r)
+		}
 	}
 	return h.render(w, r, http.StatusOK, "link", linkPage{BasePage: h.base(r, linkTitle(l.Purpose)), Link: l, Action: r.URL.Path, Email: l.Email})
 }
@@ -156,7 +172,7 @@ func (h *Handlers) linkPost(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	l, err := h.app.Accounts.LookupLink(r.Context(), token)
 	if err != nil {
-		return h.render(w, r, http.StatusNotFound, "error", errorPage{BasePage: h.base(r, "Link not valid"), Status: 404, Message: err.Error()})
+		return h.linkInvalid(w, r)
 	}
 	p := linkPage{BasePage: h.base(r, linkTitle(l.Purpose)), Link: l, Action: r.URL.Path, Name: r.PostFormValue("name"), Email: r.PostFormValue("email")}
 	if r.PostFormValue("password") != r.PostFormValue("password2") {
@@ -167,6 +183,9 @@ func (h *Handlers) linkPost(w http.ResponseWriter, r *http.Request) error {
 	if fe, ok := validate.As(err); ok {
 		p.Errors = fe
 		return h.render(w, r, http.StatusUnprocessableEntity, "link", p)
+	}
+	if errors.Is(err, account.ErrLinkInvalid) {
+		return h.linkInvalid(w, r)
 	}
 	if err != nil {
 		return err

@@ -38,6 +38,7 @@ func (h *Handlers) registerCases(mux *http.ServeMux) {
 	handle("POST /cases/{id}/release", h.caseRelease)
 	handle("POST /cases/{id}/posts", h.casePost)
 	handle("POST /cases/{id}/vulnerabilities", h.caseAddVuln)
+	handle("POST /cases/{id}/advisory", h.caseDraftAdvisory)
 	handle("POST /cases/{id}/status", h.caseStatus)
 	handle("POST /cases/{id}/close", h.caseClose)
 	handle("POST /cases/{id}/reopen", h.caseClose)
@@ -114,6 +115,43 @@ type casePage struct {
 	// coordinators, the playbooks they may apply (internal/knowledge).
 	Playbooks []knowledge.Applied
 	Available []*knowledge.Doc
+	// EmbargoActions are the answers the embargo's state allows this viewer.
+	EmbargoActions []embargoOption
+	Ecosystems     []string
+}
+
+// osvEcosystems are the ecosystems of the affected-package pickers (OSV's names).
+var osvEcosystems = []string{"npm", "PyPI", "Go", "Maven", "crates.io", "RubyGems", "NuGet", "Packagist", "Hex", "Pub",
+	"SwiftURL", "Hackage", "CRAN", "ConanCenter", "GitHub Actions", "Debian", "Alpine", "Ubuntu", "Red Hat", "Linux", "OSS-Fuzz", "GIT"}
+
+type embargoOption struct{ Value, Label string }
+
+// embargoOptions lists the embargo actions the state allows (the model's rules in
+// cases.Step), in words; exit is a coordinator's.
+func embargoOptions(state cases.EMState, coordinate bool) []embargoOption {
+	var out []embargoOption
+	add := func(v, l string) { out = append(out, embargoOption{v, l}) }
+	switch state {
+	case cases.EMNone, "":
+		add("propose", "Propose a public date")
+	case cases.EMProposed:
+		add("accept", "Accept the proposed date")
+		add("counter", "Propose another date (counter)")
+		add("reject", "Reject the proposal")
+	case cases.EMActive:
+		add("revise", "Propose a new date (revise)")
+		if coordinate {
+			add("exit", "End the embargo (exit)")
+		}
+	case cases.EMRevise:
+		add("accept", "Accept the new date")
+		add("counter", "Propose another date (counter)")
+		add("reject", "Reject the new date (the agreed date stands)")
+		if coordinate {
+			add("exit", "End the embargo (exit)")
+		}
+	}
+	return out
 }
 
 type factRow struct {
@@ -146,13 +184,44 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	c, err := h.app.Cases.Get(ctx, a, r.PathValue("id"))
+	p, err := h.caseData(r, a)
 	if err != nil {
 		return err
 	}
+	return h.render(w, r, http.StatusOK, "case", p)
+}
+
+// caseRefused shows the case page again with a refused form's messages and input
+// (field: the control a broken rule is shown beside). Other errors go to serveError.
+func (h *Handlers) caseRefused(w http.ResponseWriter, r *http.Request, err error, field string) error {
+	if backTo(r) == "/my-cases" {
+		return h.myCasesRefused(w, r, err, field)
+	}
+	a, aerr := requireUser(r)
+	if aerr != nil {
+		return aerr
+	}
+	var b BasePage
+	status, ok := formRefused(&b, r, err, field)
+	if !ok {
+		return err
+	}
+	p, perr := h.caseData(r, a)
+	if perr != nil {
+		return perr
+	}
+	p.Errors, p.Input = b.Errors, b.Input
+	return h.render(w, r, status, "case", p)
+}
+
+func (h *Handlers) caseData(r *http.Request, a authz.Actor) (casePage, error) {
+	ctx := r.Context()
+	c, err := h.app.Cases.Get(ctx, a, r.PathValue("id"))
+	if err != nil {
+		return casePage{}, err
+	}
 	p := casePage{BasePage: h.base(r, "Case "+c.PublicID), C: c, Zone: time.UTC, ZoneName: "UTC", Roles: authz.CaseRoles, Phases: cases.Phases,
-		RMStates: cases.RMStates, Statuses: cases.StatusValues, Just: cases.Justifications}
+		RMStates: cases.RMStates, Statuses: cases.StatusValues, Just: cases.Justifications, Ecosystems: osvEcosystems}
 	if u := reqctx.User(ctx); u != nil && u.TimeZone != "" {
 		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
 			p.Zone, p.ZoneName = loc, u.TimeZone
@@ -160,7 +229,7 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if c.Title == "" {
 		// Only existence and terms: the read-in page.
-		return h.render(w, r, http.StatusOK, "case", p)
+		return p, nil
 	}
 	p.Title = c.PublicID + ": " + c.Title
 	for _, pt := range c.Participants {
@@ -171,6 +240,9 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 	p.Coordinate = c.Role == string(authz.CaseCoordinator) || a.Role == authz.RoleResponder || a.Role == authz.RoleAdmin
 	p.Internal = p.Coordinate
 	p.CanPost = p.Coordinate || (c.Role != "" && c.Role != string(authz.CaseObserver))
+	if c.Embargo != nil {
+		p.EmbargoActions = embargoOptions(c.Embargo.State, p.Coordinate)
+	}
 	for _, f := range []struct {
 		k, l string
 		at   *time.Time
@@ -180,29 +252,33 @@ func (h *Handlers) casePage(w http.ResponseWriter, r *http.Request) error {
 		p.Facts = append(p.Facts, factRow{f.k, f.l, f.at})
 	}
 	if p.Posts, err = h.app.Cases.Posts(ctx, a, c.PublicID); err != nil {
-		return err
+		return p, err
 	}
 	if p.Timeline, err = h.app.Cases.Timeline(ctx, a, c.PublicID, 0, 500); err != nil {
-		return err
+		return p, err
 	}
 	if p.Attachments, err = h.app.Cases.Attachments(ctx, a, c.PublicID); err != nil {
-		return err
+		return p, err
 	}
 	if p.Coordinate {
 		if p.Deliveries, err = h.app.Cases.Deliveries(ctx, a, c.PublicID); err != nil {
-			return err
+			return p, err
 		}
 		if p.Available, err = h.app.Knowledge.List(ctx, a, knowledge.DocQuery{Kind: "playbook", Limit: 200}); err != nil {
-			return err
+			return p, err
 		}
 	}
 	if p.Playbooks, err = h.app.Knowledge.AppliedPlaybooks(ctx, a, c.PublicID); err != nil {
-		return err
+		return p, err
 	}
-	return h.render(w, r, http.StatusOK, "case", p)
+	return p, nil
 }
 
 func (h *Handlers) caseDone(w http.ResponseWriter, r *http.Request, msg string) error {
+	if b := backTo(r); b != "" {
+		h.redirectFlash(w, r, b, msg)
+		return nil
+	}
 	h.redirectFlash(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), msg)
 	return nil
 }
@@ -236,7 +312,7 @@ func (h *Handlers) caseAddParticipant(w http.ResponseWriter, r *http.Request) er
 		in.Required = &b
 	}
 	if _, err := h.app.Cases.AddParticipant(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "email")
 	}
 	return h.caseDone(w, r, "Participant added.")
 }
@@ -260,7 +336,7 @@ func (h *Handlers) caseUpdateParticipant(w http.ResponseWriter, r *http.Request)
 		up.RMState = &st
 	}
 	if _, err := h.app.Cases.UpdateParticipant(r.Context(), a, r.PathValue("id"), pid, up); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "tracking_id")
 	}
 	return h.caseDone(w, r, "Saved.")
 }
@@ -297,15 +373,19 @@ func (h *Handlers) caseEmbargo(w http.ResponseWriter, r *http.Request) error {
 	}
 	pd, err := formInstant(r, "public_date")
 	if err != nil {
-		return err
+		return h.caseRefused(w, r, err, "action")
 	}
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
-	res, err := h.app.Cases.Embargo(r.Context(), a, r.PathValue("id"), cases.EmbargoInput{Action: r.PostFormValue("action"), PublicDate: pd,
+	act := r.PostFormValue("action")
+	if (act == "counter" || act == "propose" || act == "revise") && pd == "" {
+		return h.caseRefused(w, r, validate.Field("public_date", "enter the date and time you propose"), "action")
+	}
+	res, err := h.app.Cases.Embargo(r.Context(), a, r.PathValue("id"), cases.EmbargoInput{Action: act, PublicDate: pd,
 		ParticipantID: pid, Reason: r.PostFormValue("reason")})
 	if err != nil {
-		return err
+		return h.caseRefused(w, r, err, "action")
 	}
-	msg := "Embargo: " + string(res.Embargo.State) + "."
+	msg := embargoDone(res.Embargo)
 	if len(res.Embargo.Warnings) > 0 {
 		msg += " Note: " + strings.Join(res.Embargo.Warnings, " ")
 	}
@@ -321,7 +401,7 @@ func (h *Handlers) caseFacts(w http.ResponseWriter, r *http.Request) error {
 	in := cases.FactsInput{VendorAware: on("vendor_aware"), FixReady: on("fix_ready"), FixDeployed: on("fix_deployed"),
 		PublicAware: on("public_aware"), ExploitPublic: on("exploit_public"), AttacksObserved: on("attacks_observed")}
 	if _, err := h.app.Cases.SetFacts(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "fact")
 	}
 	return h.caseDone(w, r, "Case state saved.")
 }
@@ -361,7 +441,7 @@ func (h *Handlers) casePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
 	if _, err := h.app.Cases.AddPost(r.Context(), a, r.PathValue("id"), "web", cases.NewCasePost{Thread: r.PostFormValue("thread"), ParticipantID: pid, Body: r.PostFormValue("body")}); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "body")
 	}
 	return h.caseDone(w, r, "Posted.")
 }
@@ -374,7 +454,7 @@ func (h *Handlers) caseAddVuln(w http.ResponseWriter, r *http.Request) error {
 	in := cases.NewVulnerability{Label: r.PostFormValue("label"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"),
 		CVSSv4: r.PostFormValue("cvss_v4"), CVSSv3: r.PostFormValue("cvss_v3"), CWE: r.PostFormValue("cwe")}
 	if _, err := h.app.Cases.AddVulnerability(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "title")
 	}
 	return h.caseDone(w, r, "Vulnerability added.")
 }
@@ -387,7 +467,7 @@ func (h *Handlers) caseStatus(w http.ResponseWriter, r *http.Request) error {
 	pid, _ := strconv.ParseInt(r.PostFormValue("participant_id"), 10, 64)
 	in := cases.StatusInput{Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"), Statement: r.PostFormValue("statement"), ParticipantID: pid, StatementPublic: r.PostFormValue("statement_public") != ""}
 	if _, err := h.app.Cases.SetStatus(r.Context(), a, r.PathValue("id"), r.PostFormValue("vulnerability"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "status")
 	}
 	return h.caseDone(w, r, "Status saved.")
 }
@@ -407,7 +487,7 @@ func (h *Handlers) caseAddPackage(w http.ResponseWriter, r *http.Request) error 
 		in.Ranges = append(in.Ranges, rg)
 	}
 	if _, err := h.app.Cases.AddPackage(r.Context(), a, r.PathValue("id"), in); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "name")
 	}
 	return h.caseDone(w, r, "Package added.")
 }
@@ -442,7 +522,7 @@ func (h *Handlers) caseAddTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := h.app.Cases.AddTask(r.Context(), a, r.PathValue("id"), cases.NewCaseTask{Title: r.PostFormValue("title")}); err != nil {
-		return err
+		return h.caseRefused(w, r, err, "task")
 	}
 	return h.caseDone(w, r, "Task added.")
 }
@@ -527,4 +607,44 @@ func rangeOf(typ, introduced, fixed string) (r format.Range) {
 		r.Events = append(r.Events, format.Event{Fixed: fixed})
 	}
 	return r
+}
+
+// embargoDone says in words what the embargo is now, after an answer.
+func embargoDone(e *cases.Embargo) string {
+	var msg string
+	switch e.State {
+	case cases.EMActive:
+		msg = "The embargo is agreed"
+		if e.PublicDate != nil {
+			msg += ": the public date is " + e.PublicDate.UTC().Format("Mon 2 Jan 2006 15:04 UTC")
+		}
+		msg += "."
+	case cases.EMProposed, cases.EMRevise:
+		msg = "Your answer is recorded; the proposed date waits for the other parties."
+		if len(e.HoldingUp) > 0 {
+			msg = "Your answer is recorded; the proposed date waits for: " + strings.Join(e.HoldingUp, "; ") + "."
+		}
+	case cases.EMNone:
+		msg = "The proposal was rejected; no public date is proposed now."
+	case cases.EMExited:
+		msg = "The embargo has ended."
+	default:
+		msg = "Embargo: " + words(e.State) + "."
+	}
+	return msg
+}
+
+// caseDraftAdvisory drafts the advisory of one vulnerability of the case (its packages,
+// scores and credits; the details from the public template) and opens it.
+func (h *Handlers) caseDraftAdvisory(w http.ResponseWriter, r *http.Request) error {
+	a, err := requireUser(r)
+	if err != nil {
+		return err
+	}
+	adv, err := h.app.Advisories.CreateFromCase(r.Context(), a, r.PathValue("id"), r.PostFormValue("vulnerability"))
+	if err != nil {
+		return h.caseRefused(w, r, err, "vulnerability")
+	}
+	h.redirectFlash(w, r, "/staff/advisories/"+url.PathEscape(adv.PublicID), "Advisory drafted from case "+r.PathValue("id")+": write its details from the template, then submit it for review.")
+	return nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,10 +10,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oss-sirt/sirt/internal/account"
 	"github.com/oss-sirt/sirt/internal/authz"
+	"github.com/oss-sirt/sirt/internal/cases"
 	"github.com/oss-sirt/sirt/internal/db"
+	"github.com/oss-sirt/sirt/internal/events"
 	"github.com/oss-sirt/sirt/internal/intake"
 	"github.com/oss-sirt/sirt/internal/notify"
 	"github.com/oss-sirt/sirt/internal/people"
@@ -36,6 +40,7 @@ func (h *Handlers) registerIntake(mux *http.ServeMux) {
 	handle("POST /help", h.reportPost)
 	handle("GET /track/{token}", h.trackPage)
 	handle("POST /track/{token}", h.trackReply)
+	handle("POST /track/{token}/embargo", h.trackEmbargo)
 	handle("GET /track/{token}/files/{id}", h.trackFile)
 	handle("GET /reports", h.queuePage)
 	handle("POST /reports/bulk-decline", h.bulkDecline)
@@ -232,11 +237,22 @@ func (h *Handlers) reportPost(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &tl) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		// Per-file messages (attachments[0]) are shown at the file field.
+		// Per-file messages (attachments[0]) are shown at the file field, the one input
+		// for every file (and linked to it from the error summary).
+		var msgs []string
 		for _, f := range fe {
-			if strings.HasPrefix(f.Field, "attachments[") && fe.For("attachments") == "" {
-				fe = append(fe, validate.FieldError{Field: "attachments", Message: f.Message})
+			if f.Field == "attachments" || strings.HasPrefix(f.Field, "attachments[") {
+				msgs = append(msgs, f.Message)
 			}
+		}
+		if len(msgs) > 0 {
+			kept := validate.Errors{{Field: "attachments", Message: strings.Join(msgs, "; ") + ". Choose the files again (a browser does not keep them); the rest of the form is as you typed it."}}
+			for _, f := range fe {
+				if f.Field != "attachments" && !strings.HasPrefix(f.Field, "attachments[") {
+					kept = append(kept, f)
+				}
+			}
+			fe = kept
 		}
 		p := reportFormPage{BasePage: h.base(r, "Report a vulnerability"), Help: help, Form: in, Versions: versions, Exploit: intake.Exploitation}
 		if help {
@@ -279,20 +295,111 @@ func trackToken(u string) string { return u[strings.LastIndex(u, "/")+1:] }
 
 type trackPage struct {
 	BasePage
+	zoned
 	T           *intake.TrackedReport
 	Attachments []*intake.Attachment
+	// Case is the finder's view of the case made from the report (nil: none yet).
+	Case *cases.FinderView
+	Now  time.Time
+}
+
+// StateWords says where the report is, in plain words for the finder.
+func (p trackPage) StateWords() string {
+	switch p.T.Report.State {
+	case intake.StateNew:
+		return "Received. We will confirm that a person has read it, and then assess it."
+	case intake.StateAcknowledged:
+		return "Your report is acknowledged: a person of the team has read it and is assessing it."
+	case intake.StateNeedsRepro:
+		return "We are trying to reproduce the problem; we may ask you for more details here."
+	case intake.StateTracking:
+		return "We assessed it and are tracking it; no coordinated disclosure is planned for now."
+	case intake.StateCoordinating:
+		if p.Case != nil && p.Case.Public {
+			return "The vulnerability is public now. Thank you for reporting it."
+		}
+		return "We are coordinating a fix and a public date with the affected project's maintainers."
+	case intake.StateDeclined:
+		return "We assessed it and decided not to act on it; the conversation below says why."
+	case intake.StateDuplicate:
+		return "Someone reported the same problem before you; we handle it under that report."
+	case intake.StateClosed:
+		return "Closed."
+	}
+	return words(p.T.Report.State)
+}
+
+// Conversation is the messages between the finder and the team (the automatic
+// acknowledgement mail is not repeated here: the page says the same in its place).
+func (p trackPage) Conversation() []intake.Message {
+	var out []intake.Message
+	for _, m := range p.T.Messages {
+		if m.Author != "system" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (h *Handlers) trackData(r *http.Request) (trackPage, error) {
+	t, err := h.app.Intake.Track(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return trackPage{}, err
+	}
+	p := trackPage{BasePage: h.base(r, "Report "+t.Report.PublicID), zoned: zoned{Zone: time.UTC, ZoneName: "UTC"}, T: t, Now: h.app.Clock.Now()}
+	if p.Attachments, err = h.app.Intake.Attachments(r.Context(), t.Report); err != nil {
+		return p, err
+	}
+	if p.Case, err = h.app.Cases.ForFinder(r.Context(), t.Report.ID); err != nil && !errors.Is(err, db.ErrNotFound) {
+		return p, err
+	}
+	return p, nil
 }
 
 func (h *Handlers) trackPage(w http.ResponseWriter, r *http.Request) error {
-	t, err := h.app.Intake.Track(r.Context(), r.PathValue("token"))
+	p, err := h.trackData(r)
 	if err != nil {
 		return err
 	}
-	as, err := h.app.Intake.Attachments(r.Context(), t.Report)
+	return h.render(w, r, http.StatusOK, "track", p)
+}
+
+// trackEmbargo is the finder's answer to the proposed public date: accept, counter
+// with a date of their own, or reject; with a comment for the team.
+func (h *Handlers) trackEmbargo(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	t, err := h.app.Intake.Track(r.Context(), token)
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "track", trackPage{BasePage: h.base(r, "Report "+t.Report.PublicID), T: t, Attachments: as})
+	pd, err := formInstant(r, "public_date")
+	act := r.PostFormValue("action")
+	if err == nil && act == "counter" && pd == "" {
+		err = validate.Field("public_date", "enter the date and time you propose")
+	}
+	if err == nil {
+		_, err = h.app.Cases.FinderEmbargo(r.Context(), t.Report.ID, cases.EmbargoInput{Action: act, PublicDate: pd, Reason: r.PostFormValue("comment")})
+	}
+	if err != nil {
+		p, perr := h.trackData(r)
+		if perr != nil {
+			return perr
+		}
+		status, ok := formRefused(&p.BasePage, r, err, "action")
+		if !ok {
+			return err
+		}
+		for i, fe := range p.Errors {
+			if fe.Field == "reason" {
+				p.Errors[i].Field = "comment"
+			}
+		}
+		return h.render(w, r, status, "track", p)
+	}
+	msg := map[string]string{"accept": "Thank you: you accepted the proposed public date.", "counter": "Thank you: your date is proposed to the other parties.",
+		"reject": "Your answer is recorded: you rejected the proposed date."}[act]
+	h.redirectFlash(w, r, "/track/"+token, msg)
+	return nil
 }
 
 func (h *Handlers) trackReply(w http.ResponseWriter, r *http.Request) error {
@@ -440,6 +547,7 @@ type reportPage struct {
 	Criteria         ssvc.Criteria
 	Responders       []*account.User
 	Staff            bool
+	Triage           *triageRecord // the decision, once triaged
 }
 
 func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
@@ -447,26 +555,74 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rep, err := h.app.Intake.Get(r.Context(), a, r.PathValue("id"))
+	p, err := h.reportData(r, a)
 	if err != nil {
 		return err
 	}
+	return h.render(w, r, http.StatusOK, "report", p)
+}
+
+// triageRecord is the decision shown on a triaged report: each decision point's value
+// in words, the outcome, the rationale, who decided and when.
+type triageRecord struct {
+	Outcome   string
+	Values    []triageValue
+	Rationale string
+	By        string
+	At        *time.Time
+}
+
+type triageValue struct{ Point, Value string }
+
+func (h *Handlers) triageRecordOf(r *http.Request, a authz.Actor, rep *intake.Report) *triageRecord {
+	if rep.TriagedAt == nil || rep.Outcome == "" {
+		return nil
+	}
+	tr := &triageRecord{Outcome: rep.Outcome, Rationale: rep.Rationale, At: rep.TriagedAt}
+	var d intake.Decision
+	if len(rep.SSVC) > 0 && json.Unmarshal(rep.SSVC, &d) == nil {
+		if t, err := ssvc.CoordinatorTriage(); err == nil {
+			for _, dp := range t.DecisionPoints {
+				v, ok := d.Values[dp.Key]
+				if !ok {
+					continue
+				}
+				name := v
+				if val, ok := dp.Value(v); ok {
+					name = val.Name
+				}
+				tr.Values = append(tr.Values, triageValue{Point: dp.Name, Value: name})
+			}
+		}
+	}
+	ref := rep.Ref()
+	if evs, err := h.app.Events.List(r.Context(), h.app.DB.Read(), a, events.Query{Subject: &ref, Action: "report.triaged", Newest: true, Limit: 1}); err == nil && len(evs) > 0 {
+		tr.By = evs[0].Actor
+	}
+	return tr
+}
+
+func (h *Handlers) reportData(r *http.Request, a authz.Actor) (reportPage, error) {
+	rep, err := h.app.Intake.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return reportPage{}, err
+	}
 	p := reportPage{BasePage: h.base(r, rep.PublicID+": "+rep.Summary), R: rep, Staff: authz.Can(a, authz.TriageReport, rep.AuthzObject()) == nil}
 	if p.Messages, err = h.app.Intake.Messages(r.Context(), a, rep); err != nil {
-		return err
+		return p, err
 	}
 	if p.Attachments, err = h.app.Intake.Attachments(r.Context(), rep); err != nil {
-		return err
+		return p, err
 	}
 	if p.Staff {
 		if p.Similar, err = h.app.Intake.Similar(r.Context(), a, rep); err != nil {
-			return err
+			return p, err
 		}
 		if p.History, err = h.app.Intake.History(r.Context(), rep); err != nil {
-			return err
+			return p, err
 		}
 		if p.Outbox, err = h.app.Outbox.ForReport(r.Context(), rep.ID); err != nil {
-			return err
+			return p, err
 		}
 		p.HeldForResponder = map[int64]bool{}
 		for _, o := range p.Outbox {
@@ -474,7 +630,7 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		t, err := ssvc.CoordinatorTriage()
 		if err != nil {
-			return err
+			return p, err
 		}
 		p.Criteria = t.Criteria()
 		if us, err := h.app.Accounts.ListUsers(r.Context(), authz.System("web"), 0, 500); err == nil {
@@ -485,7 +641,8 @@ func (h *Handlers) reportPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return h.render(w, r, http.StatusOK, "report", p)
+	p.Triage = h.triageRecordOf(r, a, rep)
+	return p, nil
 }
 
 func (h *Handlers) reportDone(w http.ResponseWriter, r *http.Request, msg string) error {
@@ -510,7 +667,35 @@ func (h *Handlers) reportTriage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := h.app.Intake.Triage(r.Context(), a, r.PathValue("id"), in)
 	if err != nil {
-		return err
+		p, perr := h.reportData(r, a)
+		if perr != nil {
+			return perr
+		}
+		status, ok := formRefused(&p.BasePage, r, err, "decision_points")
+		if !ok {
+			return err
+		}
+		// The decision points' messages in words: which values to choose from.
+		for i, fe := range p.Errors {
+			key, isPoint := strings.CutPrefix(fe.Field, ssvc.FieldPrefix+".")
+			if !isPoint {
+				continue
+			}
+			for _, dp := range t.DecisionPoints {
+				if dp.Key == key {
+					var names []string
+					for _, v := range dp.Values {
+						names = append(names, v.Name)
+					}
+					verb := "choose"
+					if in.DecisionPoints[dp.Key] != "" {
+						verb = fmt.Sprintf("%q is not a value of it; choose", in.DecisionPoints[dp.Key])
+					}
+					p.Errors[i].Message = verb + " one of: " + strings.Join(names, ", ")
+				}
+			}
+		}
+		return h.render(w, r, status, "report", p)
 	}
 	msg := "Triaged: " + d.Outcome + "."
 	if d.Case != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -20,8 +21,13 @@ import (
 // engagement, self-education, the triage criteria (from the same SSVC data the
 // responders use) and security.txt. Page texts are Markdown that admins edit.
 
+// emailLink is what the Markdown linkifier takes for an e-mail address: the domain must
+// end in a name ("example.org"), so "npm install x@1.2.0" or "pkg@v2.0.1" stay text.
+var emailLink = regexp.MustCompile(`^[a-zA-Z0-9._%+-]+@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\b`)
+
 var (
-	md        = goldmark.New(goldmark.WithExtensions(extension.GFM))
+	md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList,
+		extension.NewLinkify(extension.WithLinkifyEmailRegexp(emailLink))))
 	sanitizer = bluemonday.UGCPolicy()
 )
 

@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +74,7 @@ func New(a *app.App, ticketKey []byte) (*Handlers, error) {
 		secure: strings.HasPrefix(a.Cfg.BaseURL, "https://")}
 	h.navs = []NavItem{
 		{Label: "Dashboard", Href: "/dashboard", Action: authz.ViewDashboard},
+		{Label: "My cases", Href: "/my-cases"},
 		{Label: "Reports", Href: "/reports", Action: authz.ListReports},
 		{Label: "Cases", Href: "/cases"},
 		{Label: "Users", Href: "/admin/users", Action: authz.ManageUsers},
@@ -130,9 +133,20 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"markdown": Markdown,
-	"list":     func(xs ...string) []string { return xs },
-	"date":     func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006") },
+	"markdown":   Markdown,
+	"list":       func(xs ...string) []string { return xs },
+	"date":       func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006") },
+	"fieldLabel": fieldLabel,
+	"fieldID":    fieldID,
+	"fieldErr": func(es validate.Errors, field string) *fieldErrorView {
+		if m := es.For(field); m != "" {
+			return &fieldErrorView{ID: fieldID(field), Message: m}
+		}
+		return nil
+	},
+	"words":  words,
+	"change": changeWords,
+	"inList": func(v string, xs []string) bool { return slices.Contains(xs, v) },
 	"pct": func(a, b int) int {
 		if b == 0 {
 			return 0
@@ -165,6 +179,7 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	handle("GET /reset/{token}", h.linkForm)
 	handle("POST /reset/{token}", h.linkPost)
 	handle("GET /dashboard", h.dashboard)
+	handle("GET /my-cases", h.myCases)
 	handle("GET /account", h.accountPage)
 	handle("POST /account/profile", h.accountProfile)
 	handle("POST /account/password", h.accountPassword)
@@ -194,6 +209,8 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	h.registerSurveys(mux)
 	h.registerDirectory(mux)
 	h.registerDeps(mux)
+	// Every other address: the branded "not found" page, not Go's plain text.
+	handle("/", func(http.ResponseWriter, *http.Request) error { return errNotFound })
 }
 
 func staticHandler() http.Handler {
@@ -246,6 +263,8 @@ type BasePage struct {
 	Current string
 	Flash   string
 	Errors  validate.Errors
+	// Input is what a refused form posted, shown again (formRefused).
+	Input url.Values
 }
 
 func (h *Handlers) base(r *http.Request, title string) BasePage {
@@ -283,6 +302,7 @@ type errorPage struct {
 	BasePage
 	Status  int
 	Message string
+	SignIn  bool // offer the sign-in link
 }
 
 // serveError is the one place errors become pages. The status comes from httperr.Map
