@@ -19,6 +19,7 @@ func domainCommands() []*command {
 	out = append(out, advisoryCommands()...)
 	out = append(out, caseCommands()...)
 	out = append(out, engagementCommands()...)
+	out = append(out, devCommands()...)
 	return out
 }
 

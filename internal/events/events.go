@@ -289,3 +289,7 @@ func IsChainError(err error) bool {
 	var ce *ChainError
 	return errors.As(err, &ce)
 }
+
+// Seal sets e.Hash from its content and e.PrevHash, as Append does. It is for bulk
+// loaders (the development data generator) that write a chain without Append.
+func Seal(e *Event) { e.Hash = hashOf(*e) }
