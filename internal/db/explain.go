@@ -87,4 +87,3 @@ func FullScans(plan string, big ...string) []string {
 func SortsAll(plan string) bool {
 	return strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY") || regexp.MustCompile(`(?m)^\s*(->\s*)?Sort\b`).MatchString(plan)
 }
-
