@@ -66,6 +66,12 @@ type DB struct {
 	// wstmts caches prepared statements on the single SQLite writer connection.
 	wstmts  sync.Map
 	nwstmts atomic.Int32
+	// SQLite's group commit (group.go): write transactions queue here for the writer
+	// goroutine.
+	batch      chan *writeReq
+	quit       chan struct{}
+	writerDone chan struct{}
+	stopOnce   sync.Once
 }
 
 // maxStmts bounds the statement cache (queries with a formatted LIMIT vary a little).
@@ -119,7 +125,9 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: w, read: r, path: opts.Path}, nil
+	d := &DB{dialect: SQLite, write: w, read: r, path: opts.Path}
+	d.startWriter()
+	return d, nil
 }
 
 // pingWritable proves the file can be written (an unwritable directory otherwise only
@@ -189,6 +197,7 @@ func (d *DB) SQL() *sql.DB { return d.write }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stopWriter()
 	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	d.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.write.Close()
@@ -383,6 +392,9 @@ func (d *DB) InTx(ctx context.Context, fn func(q Querier) error) error {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error) {
+	if d.batch != nil {
+		return d.groupTx(ctx, fn)
+	}
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)
