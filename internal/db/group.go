@@ -132,8 +132,13 @@ func (d *DB) runBatch(reqs []*writeReq) {
 			results[i].err = errBatchAborted
 			continue
 		}
-		var hooks []func()
-		ferr, pv, panicked := callFn(r.fn, querier{db: d, r: runner, hooks: &hooks})
+		st := &txState{}
+		ferr, pv, panicked := callFn(func(q Querier) error {
+			if err := r.fn(q); err != nil {
+				return err
+			}
+			return st.beforeCommit()
+		}, querier{db: d, r: runner, st: st})
 		if ferr != nil || panicked {
 			results[i] = writeResult{err: ferr, panicked: panicked, panicVal: pv}
 			if _, err := tx.ExecContext(bg, "ROLLBACK TO sirt_caller"); err != nil {
@@ -148,7 +153,7 @@ func (d *DB) runBatch(reqs []*writeReq) {
 			results[i].err = errBatchAborted
 			continue
 		}
-		results[i].hooks = hooks
+		results[i].hooks = st.hooks
 		ok[i] = true
 	}
 	if broken != nil {
