@@ -88,6 +88,9 @@ func checkPlans(t *testing.T, d *db.DB, sorts bool) {
 			b = big[2:]
 		}
 		check(t, d, p.name, sqlq, args, p.sorted || !sorts, b)
+		if wq, wargs, ok := s.windowSQL(a, p.q); ok {
+			check(t, d, p.name+" (newest window)", wq, wargs, true, b)
+		}
 	}
 	others := []struct {
 		name string

@@ -66,10 +66,8 @@ func (pgSearch) match(words []string, prefix bool) (string, []any) {
 			parts[i] += ":*"
 		}
 	}
-	// The matching ids come from the GIN index in a subquery the planner may not flatten
-	// (OFFSET 0): without it, and without statistics, PostgreSQL walks the primary key
-	// backwards testing every row for "newest first" — all rows for a word nobody used.
-	return "r.id IN (SELECT id FROM (SELECT id FROM reports WHERE search @@ to_tsquery('simple', ?) OFFSET 0) m)", []any{strings.Join(parts, " & ")}
+	// listSQL drives this from the GIN index (see pgDriven).
+	return "r.search @@ to_tsquery('simple', ?)", []any{strings.Join(parts, " & ")}
 }
 
 func searchBody(r *Report) string {
@@ -135,11 +133,23 @@ func scanBrief(sc db.Scanner) (*Report, error) {
 // limit, instead of sorting every matching row; "overdue" is the range due_at < now on
 // its partial index; text search drives from the full-text index.
 func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Report, error) {
-	sqlq, args := s.listSQL(actor, qu)
 	scan := func(sc db.Scanner) (*Report, error) { return scanReport(sc) }
 	if qu.Brief {
 		scan = scanBrief
 	}
+	if sqlq, args, ok := s.windowSQL(actor, qu); ok {
+		// A common word fills the first page from the newest reports alone; then those
+		// are the page (every other match is older). A rarer word falls through to the
+		// query driven by the text index, whose cost is the number of matches.
+		out, err := db.All(ctx, s.db.Read(), scan, sqlq, args...)
+		if err != nil {
+			return nil, fmt.Errorf("intake: list reports: %w", err)
+		}
+		if len(out) == listLimit(qu) {
+			return out, nil
+		}
+	}
+	sqlq, args := s.listSQL(actor, qu)
 	out, err := db.All(ctx, s.db.Read(), scan, sqlq, args...)
 	if err != nil {
 		return nil, fmt.Errorf("intake: list reports: %w", err)
@@ -173,11 +183,20 @@ func (s *Service) listSQL(actor authz.Actor, qu Query) (string, []any) {
 	if qu.Unassigned {
 		where = append(where, "r.assignee_id IS NULL")
 	}
+	pgDriven := false
 	if qu.Overdue {
 		// The overdue reports come from due_at's index (a few among all): newest-first
 		// over the primary key would test every report older than the newest overdue one.
-		where = append(where, "r.id IN (SELECT id FROM reports WHERE due_at < ?)")
+		if s.db != nil && s.db.Dialect() == db.Postgres {
+			where = append(where, "r.due_at < ?")
+			pgDriven = true
+		} else {
+			where = append(where, "r.id IN (SELECT id FROM reports WHERE due_at < ?)")
+		}
 		args = append(args, s.clock.Now())
+	}
+	if len(ws) > 0 && s.db != nil && s.db.Dialect() == db.Postgres {
+		pgDriven = true
 	}
 	if qu.Cluster != "" {
 		where = append(where, "r.cluster_key = ?")
@@ -191,16 +210,29 @@ func (s *Service) listSQL(actor authz.Actor, qu Query) (string, []any) {
 		where = append(where, "r.id < ?")
 		args = append(args, qu.AfterID)
 	}
-	limit := qu.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
-	}
+	limit := listLimit(qu)
 	cols := reportColumns
 	if qu.Brief {
 		cols = briefColumns
 	}
 	cols = "r." + strings.ReplaceAll(strings.Join(strings.Fields(cols), " "), ", ", ", r.")
 	states := dedupe(qu.States)
+	if pgDriven {
+		// PostgreSQL, searching or overdue: the newest matching ids first, ordered by an
+		// expression the primary key cannot serve (r.id + 0), so the planner cannot
+		// choose to walk the primary key backwards testing every row until it has the
+		// page (it does, with or without statistics, and reads half the table for a
+		// rare word); the matches come from the GIN or due_at index and only their ids
+		// are sorted.
+		if len(states) > 0 {
+			where = append(where, "r.state IN ("+db.Placeholders(len(states))+")")
+			for _, st := range states {
+				args = append(args, st)
+			}
+		}
+		return fmt.Sprintf("SELECT %s FROM reports r WHERE r.id IN (SELECT r.id FROM reports r WHERE %s ORDER BY r.id + 0 DESC LIMIT %d) ORDER BY r.id DESC LIMIT %d",
+			cols, strings.Join(where, " AND "), limit, limit), args
+	}
 	if len(states) > 1 && len(ws) == 0 && !qu.Overdue {
 		// One index range per state, newest first, each cut at the limit.
 		var branches []string
@@ -219,6 +251,37 @@ func (s *Service) listSQL(actor authz.Actor, qu Query) (string, []any) {
 		}
 	}
 	return fmt.Sprintf("SELECT %s FROM reports r WHERE %s ORDER BY r.id DESC LIMIT %d", cols, strings.Join(where, " AND "), limit), args
+}
+
+func listLimit(qu Query) int {
+	if qu.Limit <= 0 || qu.Limit > 1000 {
+		return 50
+	}
+	return qu.Limit
+}
+
+// searchWindow is how many of the newest reports windowSQL searches.
+const searchWindow = 500
+
+// windowSQL is, on PostgreSQL, for the first page of a text search, the query over the
+// newest searchWindow reports only (read backwards on the primary key, a fixed cost).
+func (s *Service) windowSQL(actor authz.Actor, qu Query) (string, []any, bool) {
+	if s.db == nil || s.db.Dialect() != db.Postgres || qu.AfterID != 0 {
+		return "", nil, false
+	}
+	if ws, _ := searchWords(qu.Text); len(ws) == 0 {
+		return "", nil, false
+	}
+	sqlq, args := s.listSQL(actor, qu)
+	// listSQL's text-driven form is "… WHERE r.id IN (SELECT r.id FROM reports r WHERE
+	// <conditions> ORDER BY r.id + 0 …": bound its inner reports to the window.
+	const inner = "IN (SELECT r.id FROM reports r WHERE "
+	i := strings.Index(sqlq, inner)
+	if i < 0 {
+		return "", nil, false
+	}
+	window := fmt.Sprintf("IN (SELECT r.id FROM (SELECT * FROM reports ORDER BY id DESC LIMIT %d) r WHERE ", searchWindow)
+	return sqlq[:i] + window + sqlq[i+len(inner):], args, true
 }
 
 func dedupe(ss []string) []string {
