@@ -103,7 +103,7 @@ func (x *API) registerReports() {
 
 	type listIn struct {
 		ListParams
-		Q        string `query:"q" maxLength:"200" doc:"Full-text search over summary, details, packages."`
+		Q        string `query:"q" maxLength:"200" doc:"Full-text search over summary, details, packages: whole words, all required; end with * to match the last word as a prefix."`
 		State    string `query:"state" doc:"Comma-separated states: new, acknowledged, needs_reproduction, tracking, coordinating, declined, duplicate, closed; or 'open'."`
 		Assigned string `query:"assigned" enum:"me,none,any" default:"any"`
 		Overdue  bool   `query:"overdue" doc:"Only reports past an acknowledgement or assessment deadline."`

@@ -299,6 +299,46 @@ func (s *Service) membership(ctx context.Context, q db.Querier, caseID int64, ac
 	return p, err
 }
 
+// memberships reads actor's membership of each of the cases at once (a list page
+// would otherwise ask once per case).
+func (s *Service) memberships(ctx context.Context, q db.Querier, caseIDs []int64, actor authz.Actor) (map[int64]*Participant, error) {
+	out := map[int64]*Participant{}
+	if actor.UserID == 0 || len(caseIDs) == 0 {
+		return out, nil
+	}
+	args := []any{actor.UserID}
+	for _, id := range caseIDs {
+		args = append(args, id)
+	}
+	type row struct {
+		caseID int64
+		p      *Participant
+	}
+	rs, err := db.All(ctx, q, func(sc db.Scanner) (row, error) {
+		var r row
+		p, err := scanParticipant(withFirst{sc, &r.caseID})
+		r.p = p
+		return r, err
+	}, "SELECT case_id, "+memberColumns+" FROM case_members WHERE user_id = ? AND removed_at IS NULL AND case_id IN ("+db.Placeholders(len(caseIDs))+") ORDER BY id", args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if _, ok := out[r.caseID]; !ok {
+			out[r.caseID] = r.p
+		}
+	}
+	return out, nil
+}
+
+// withFirst scans a row's first column into first and the rest as sc's caller asks.
+type withFirst struct {
+	sc    db.Scanner
+	first any
+}
+
+func (w withFirst) Scan(dest ...any) error { return w.sc.Scan(append([]any{w.first}, dest...)...) }
+
 // access is a case with the actor's standing on it.
 type access struct {
 	c  *Case
@@ -325,6 +365,11 @@ func (s *Service) openCase(ctx context.Context, q db.Querier, actor authz.Actor,
 	if err != nil {
 		return access{}, err
 	}
+	return openWith(actor, c, me, action)
+}
+
+// openWith is openCase with the actor's membership already read (me: nil for none).
+func openWith(actor authz.Actor, c *Case, me *Participant, action authz.Action) (access, error) {
 	a := access{c: c, me: me, az: authz.Case{Embargoed: c.TLP != "CLEAR"}}
 	if me != nil {
 		a.az.Member = c.membershipOf(me)

@@ -510,9 +510,17 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Cas
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	mine, err := s.memberships(ctx, q, ids, actor)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*Case, 0, len(cs))
 	for _, c := range cs {
-		a, err := s.openCase(ctx, q, actor, c, authz.ReadCaseMeta)
+		a, err := openWith(actor, c, mine[c.ID], authz.ReadCaseMeta)
 		if err != nil {
 			continue // Scope and Can agree; be safe regardless
 		}

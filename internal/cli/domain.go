@@ -24,6 +24,7 @@ func domainCommands() []*command {
 	out = append(out, directoryCommands()...)
 	out = append(out, depsCommands()...)
 	out = append(out, metricsCommands()...)
+	out = append(out, devCommands()...)
 	return out
 }
 

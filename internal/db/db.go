@@ -66,6 +66,12 @@ type DB struct {
 	// wstmts caches prepared statements on the single SQLite writer connection.
 	wstmts  sync.Map
 	nwstmts atomic.Int32
+	// SQLite's group commit (group.go): write transactions queue here for the writer
+	// goroutine.
+	batch      chan *writeReq
+	quit       chan struct{}
+	writerDone chan struct{}
+	stopOnce   sync.Once
 }
 
 // maxStmts bounds the statement cache (queries with a formatted LIMIT vary a little).
@@ -98,7 +104,9 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	base := "file:" + opts.Path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// temp_store(MEMORY): group commit gives each caller a savepoint, whose sub-journal
+	// would otherwise be a temporary file written with every page a caller changes.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", opts.Path, err)
 	}
@@ -119,7 +127,9 @@ func openSQLite(ctx context.Context, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: w, read: r, path: opts.Path}, nil
+	d := &DB{dialect: SQLite, write: w, read: r, path: opts.Path}
+	d.startWriter()
+	return d, nil
 }
 
 // pingWritable proves the file can be written (an unwritable directory otherwise only
@@ -189,6 +199,7 @@ func (d *DB) SQL() *sql.DB { return d.write }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.stopWriter()
 	d.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	d.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := d.write.Close()
@@ -210,6 +221,30 @@ type Querier interface {
 	// AfterCommit registers f to run once the transaction has committed (no-op outside a
 	// transaction: f runs at once). Used to wake workers, never to write.
 	AfterCommit(f func())
+	// BeforeCommit registers f to run last in the transaction, just before it commits;
+	// an error rolls the transaction back. Outside a transaction f runs at once.
+	BeforeCommit(f func() error) error
+	// TxValue and SetTxValue keep a value for the rest of the transaction (nil outside
+	// one), e.g. the audit chain's head once read.
+	TxValue(key any) any
+	SetTxValue(key, v any)
+}
+
+// txState is what a transaction's Querier remembers beside its statements.
+type txState struct {
+	hooks []func()
+	pre   []func() error
+	vals  map[any]any
+}
+
+// beforeCommit runs the BeforeCommit functions in order.
+func (t *txState) beforeCommit() error {
+	for i := 0; i < len(t.pre); i++ { // a function may register another
+		if err := t.pre[i](); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type sqlRunner interface {
@@ -219,9 +254,9 @@ type sqlRunner interface {
 }
 
 type querier struct {
-	db    *DB
-	r     sqlRunner
-	hooks *[]func()
+	db *DB
+	r  sqlRunner
+	st *txState // nil outside a transaction
 }
 
 func (q querier) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -241,11 +276,36 @@ func (q querier) QueryRow(ctx context.Context, query string, args ...any) *sql.R
 func (q querier) Dialect() Dialect { return q.db.dialect }
 
 func (q querier) AfterCommit(f func()) {
-	if q.hooks == nil {
+	if q.st == nil {
 		f()
 		return
 	}
-	*q.hooks = append(*q.hooks, f)
+	q.st.hooks = append(q.st.hooks, f)
+}
+
+func (q querier) BeforeCommit(f func() error) error {
+	if q.st == nil {
+		return f()
+	}
+	q.st.pre = append(q.st.pre, f)
+	return nil
+}
+
+func (q querier) TxValue(key any) any {
+	if q.st == nil {
+		return nil
+	}
+	return q.st.vals[key]
+}
+
+func (q querier) SetTxValue(key, v any) {
+	if q.st == nil {
+		return
+	}
+	if q.st.vals == nil {
+		q.st.vals = map[any]any{}
+	}
+	q.st.vals[key] = v
 }
 
 // Read returns a Querier on the reader pool, for queries outside a write transaction.
@@ -383,11 +443,14 @@ func (d *DB) InTx(ctx context.Context, fn func(q Querier) error) error {
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error) {
+	if d.batch != nil {
+		return d.groupTx(ctx, fn)
+	}
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return mapError(err)
 	}
-	var hooks []func()
+	st := &txState{}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
@@ -399,7 +462,11 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error)
 	if d.dialect == SQLite {
 		r = cachedTx{d: d, tx: tx, pending: &unprepared}
 	}
-	if err = fn(querier{db: d, r: r, hooks: &hooks}); err != nil {
+	if err = fn(querier{db: d, r: r, st: st}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err = st.beforeCommit(); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -409,7 +476,7 @@ func (d *DB) inTxOnce(ctx context.Context, fn func(q Querier) error) (err error)
 	if len(unprepared) > 0 {
 		d.prepareWrites(ctx, unprepared)
 	}
-	for _, h := range hooks {
+	for _, h := range st.hooks {
 		h()
 	}
 	return nil

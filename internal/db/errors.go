@@ -48,6 +48,9 @@ func IsUniqueViolation(err error) bool {
 
 // isRetryable reports whether a transaction failed only because of contention.
 func isRetryable(err error) bool {
+	if errors.Is(err, errBatchAborted) {
+		return true
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		c := se.Code() & 0xff

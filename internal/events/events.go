@@ -78,11 +78,11 @@ func (l *Log) Append(ctx context.Context, q db.Querier, actor authz.Actor, e Ent
 	if ev.After, err = marshal(e.After); err != nil {
 		return ev, fmt.Errorf("events: %s after: %w", e.Action, err)
 	}
-	// Taking the chain head with an UPDATE locks it until commit: appends are serialized
-	// on PostgreSQL as they already are on SQLite's single writer.
-	if err := q.QueryRow(ctx, "UPDATE event_chain SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").Scan(&ev.Seq, &ev.PrevHash); err != nil {
-		return ev, fmt.Errorf("events: chain head: %w", err)
+	head, err := chainHead(ctx, q)
+	if err != nil {
+		return ev, err
 	}
+	ev.Seq, ev.PrevHash = head.seq+1, head.hash
 	ev.Hash = hashOf(ev)
 	var caseID, actorID any
 	if ev.CaseID != 0 {
@@ -97,9 +97,7 @@ func (l *Log) Append(ctx context.Context, q db.Querier, actor authz.Actor, e Ent
 		nullJSON(ev.Before), nullJSON(ev.After), ev.PrevHash, ev.Hash); err != nil {
 		return ev, fmt.Errorf("events: append %s: %w", e.Action, err)
 	}
-	if _, err := q.Exec(ctx, "UPDATE event_chain SET hash = ? WHERE id = 1", ev.Hash); err != nil {
-		return ev, fmt.Errorf("events: chain head: %w", err)
-	}
+	head.seq, head.hash = ev.Seq, ev.Hash
 	if len(l.subs) > 0 {
 		q.AfterCommit(func() {
 			for _, s := range l.subs {
@@ -108,6 +106,49 @@ func (l *Log) Append(ctx context.Context, q db.Querier, actor authz.Actor, e Ent
 		})
 	}
 	return ev, nil
+}
+
+// head is the chain head as a transaction sees it: read (and on PostgreSQL locked) at
+// its first Append, advanced in memory by each Append, and written back once, just
+// before the transaction commits — one read and one write per transaction instead of
+// two writes per event.
+type head struct {
+	seq  int64
+	hash string
+}
+
+type headKey struct{}
+
+func chainHead(ctx context.Context, q db.Querier) (*head, error) {
+	if h, ok := q.TxValue(headKey{}).(*head); ok {
+		return h, nil
+	}
+	h := &head{}
+	if q.SetTxValue(headKey{}, h); q.TxValue(headKey{}) == nil {
+		return nil, errors.New("events: Append outside a write transaction (db.InTx)")
+	}
+	// FOR UPDATE holds the head until commit: appends are serialized on PostgreSQL as
+	// they are on SQLite's single writer (which has no such clause).
+	lock := ""
+	if q.Dialect() == db.Postgres {
+		lock = " FOR UPDATE"
+	}
+	if err := q.QueryRow(ctx, "SELECT seq, hash FROM event_chain WHERE id = 1"+lock).Scan(&h.seq, &h.hash); err != nil {
+		return nil, fmt.Errorf("events: chain head: %w", err)
+	}
+	start := h.seq
+	if err := q.BeforeCommit(func() error {
+		if h.seq == start {
+			return nil
+		}
+		if _, err := q.Exec(ctx, "UPDATE event_chain SET seq = ?, hash = ? WHERE id = 1", h.seq, h.hash); err != nil {
+			return fmt.Errorf("events: chain head: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 func marshal(v any) (json.RawMessage, error) {
@@ -289,3 +330,7 @@ func IsChainError(err error) bool {
 	var ce *ChainError
 	return errors.As(err, &ce)
 }
+
+// Seal sets e.Hash from its content and e.PrevHash, as Append does. It is for bulk
+// loaders (the development data generator) that write a chain without Append.
+func Seal(e *Event) { e.Hash = hashOf(*e) }

@@ -91,10 +91,10 @@ func (s *Service) ackTx(ctx context.Context, q db.Querier, r *Report, token stri
 	if state == StateNew {
 		state = StateAcknowledged
 	}
-	if _, err := q.Exec(ctx, "UPDATE reports SET acknowledged_at = ?, state = ?, updated_at = ? WHERE id = ?", now, state, now, r.ID); err != nil {
+	r.AckAt, r.State = &now, state
+	if _, err := q.Exec(ctx, "UPDATE reports SET acknowledged_at = ?, state = ?, due_at = ?, updated_at = ? WHERE id = ?", now, state, r.dueAt(), now, r.ID); err != nil {
 		return err
 	}
-	r.AckAt, r.State = &now, state
 	if _, err := s.events.Append(ctx, q, actor, events.Entry{Action: "report.acknowledged", Subject: r.Ref(),
 		After: map[string]any{"state": state, "email": r.Reporter.Email != ""}}); err != nil {
 		return err

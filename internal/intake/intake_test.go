@@ -340,8 +340,16 @@ func TestSearchFindsOnlyMatchingReportsAndObeysScope(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].PublicID != mine.PublicID {
 			t.Fatalf("search 'signature': %v %v", err, ids(got))
 		}
-		if got, _ := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "verif"}); len(got) != 1 {
+		// A word matches whole words only, unless the query ends with "*" or it is an
+		// autocomplete (Prefix).
+		if got, _ := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "verif"}); len(got) != 0 {
+			t.Fatalf("'verif' matched as a prefix: %v", ids(got))
+		}
+		if got, _ := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "verif*"}); len(got) != 1 {
 			t.Fatalf("prefix search: %v", ids(got))
+		}
+		if got, _ := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "token verif", Prefix: true}); len(got) != 1 {
+			t.Fatalf("autocomplete: %v", ids(got))
 		}
 		if got, _ := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Text: "tar-lite"}); len(got) != 2 {
 			t.Fatalf("package search: %v", ids(got))
@@ -554,3 +562,49 @@ func TestTrackingLinkIsNotKeptInTheConversation(t *testing.T) {
 }
 
 func d(ta *testapp.TestApp) *db.DB { return ta.App.DB }
+
+// Overdue is the stored deadline (due_at) compared with now: a report is overdue once
+// its acknowledgement or assessment deadline passes while it is open, and not after it
+// has been triaged.
+func TestOverdueFollowsTheStoredDeadline(t *testing.T) {
+	dbtest.ForEachDialect(t, func(t *testing.T, d *db.DB) {
+		ta := testapp.New(t, d)
+		resp := ta.User(authz.RoleResponder)
+		a, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Path traversal in archive extraction"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("Heap overflow in image decoder"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue := func() []string {
+			t.Helper()
+			got, err := ta.App.Intake.List(ctx, resp.Actor(), intake.Query{Overdue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(got)
+		}
+		if got := overdue(); len(got) != 0 {
+			t.Fatalf("fresh reports overdue: %v", got)
+		}
+		ta.Clock.Set(a.AssessDue.Add(time.Minute))
+		if got := overdue(); len(got) != 2 {
+			t.Fatalf("past the assessment deadline: %v", got)
+		}
+		if _, err := ta.App.Intake.BulkDecline(ctx, resp.Actor(), []string{a.PublicID}, "Not a vulnerability."); err != nil {
+			t.Fatal(err)
+		}
+		if got := overdue(); len(got) != 1 || got[0] != b.PublicID {
+			t.Fatalf("after declining %s: %v", a.PublicID, got)
+		}
+		c, _, err := ta.App.Intake.Submit(ctx, authz.Anonymous(), intake.SourceAPI, sub("SQL injection in search"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := overdue(); len(got) != 1 || got[0] == c.PublicID {
+			t.Fatalf("a new report is not overdue: %v", got)
+		}
+	})
+}

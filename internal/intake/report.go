@@ -125,12 +125,12 @@ func (s *Service) insert(ctx context.Context, q db.Querier, actor authz.Actor, s
 	err = q.QueryRow(ctx, `INSERT INTO reports (public_id, kind, pathway, source, state, summary, details, reproduction, impact, severity,
 		cvss_vector, exploitation, publicity, proposed_patch, tests, poc, cwe, workaround, shared_with, disclosure, project, affected_json,
 		reporter_name, reporter_email, reporter_credit, reporter_user_id, tracking_hash, reply_token, cluster_key, completeness,
-		ack_due_at, assess_due_at, mail_message_id, received_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ack_due_at, assess_due_at, due_at, mail_message_id, received_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.PublicID, r.Kind, r.Pathway, r.Source, r.State, r.Summary, r.Details, r.Reproduction, r.Impact, r.Severity,
 		r.CVSSVector, r.Exploitation, r.Publicity, r.Patch, r.Tests, r.PoC, r.CWE, r.Workaround, r.SharedWith, r.Disclosure, r.Project, string(aff),
 		r.Reporter.Name, r.Reporter.Email, r.Reporter.Credit, reporterUser, hashToken(token), r.replyToken, r.ClusterKey, r.Completeness,
-		r.AckDue, r.AssessDue, messageID, now, now).Scan(&r.ID)
+		r.AckDue, r.AssessDue, r.dueAt(), messageID, now, now).Scan(&r.ID)
 	if err != nil {
 		return nil, "", fmt.Errorf("intake: store report: %w", err)
 	}
@@ -237,16 +237,35 @@ func (s *Service) setState(ctx context.Context, q db.Querier, actor authz.Actor,
 	if state == StateDeclined || state == StateClosed || state == StateDuplicate {
 		closed = now
 	}
-	if _, err := q.Exec(ctx, "UPDATE reports SET state = ?, closed_at = ?, updated_at = ? WHERE id = ?", state, closed, now, r.ID); err != nil {
+	old := r.State
+	r.State = state
+	if _, err := q.Exec(ctx, "UPDATE reports SET state = ?, closed_at = ?, due_at = ?, updated_at = ? WHERE id = ?", state, closed, r.dueAt(), now, r.ID); err != nil {
+		r.State = old
 		return fmt.Errorf("intake: report %s state: %w", r.PublicID, err)
 	}
 	after := map[string]any{"state": state}
 	for k, v := range extra {
 		after[k] = v
 	}
-	_, err := s.events.Append(ctx, q, actor, events.Entry{Action: action, Subject: r.Ref(), Before: map[string]any{"state": r.State}, After: after})
-	r.State = state
+	_, err := s.events.Append(ctx, q, actor, events.Entry{Action: action, Subject: r.Ref(), Before: map[string]any{"state": old}, After: after})
 	return err
+}
+
+// dueAt is the value of the due_at column: the report's next deadline while it is open
+// (new or acknowledged) — acknowledgement first, then initial assessment — and NULL
+// once it has none. Every write of state, acknowledged_at or triaged_at writes it, so
+// "overdue" is an indexed range (due_at < now).
+func (r *Report) dueAt() any {
+	if r.State != StateNew && r.State != StateAcknowledged {
+		return nil
+	}
+	if r.AckAt == nil && (r.TriagedAt != nil || r.AckDue.Before(r.AssessDue)) {
+		return r.AckDue
+	}
+	if r.TriagedAt == nil {
+		return r.AssessDue
+	}
+	return nil
 }
 
 // clusterKey groups near-duplicate reports: the first affected package and the

@@ -16,7 +16,8 @@ type searcher interface {
 	// index (re)writes a report's searchable text inside the caller's transaction.
 	index(ctx context.Context, q db.Querier, r *Report) error
 	// match returns a condition on reports (aliased r) and its args for the query words.
-	match(words []string) (string, []any)
+	// prefix makes the last word match as a prefix too.
+	match(words []string, prefix bool) (string, []any)
 }
 
 func newSearcher(d db.Dialect) searcher {
@@ -39,12 +40,13 @@ func (sqliteSearch) index(ctx context.Context, q db.Querier, r *Report) error {
 	return nil
 }
 
-func (sqliteSearch) match(words []string) (string, []any) {
-	// Each word quoted as an FTS5 string; the last one also matches as a prefix.
+func (sqliteSearch) match(words []string, prefix bool) (string, []any) {
+	// Each word quoted as an FTS5 string; the last one matches as a prefix only when
+	// asked (a trailing * or autocomplete): prefix merging was most of search's CPU.
 	parts := make([]string, len(words))
 	for i, w := range words {
 		parts[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
-		if i == len(words)-1 {
+		if prefix && i == len(words)-1 {
 			parts[i] += "*"
 		}
 	}
@@ -55,15 +57,16 @@ type pgSearch struct{}
 
 func (pgSearch) index(context.Context, db.Querier, *Report) error { return nil } // generated column
 
-func (pgSearch) match(words []string) (string, []any) {
+func (pgSearch) match(words []string, prefix bool) (string, []any) {
 	parts := make([]string, len(words))
 	for i, w := range words {
 		parts[i] = strings.NewReplacer("'", "", "\\", "", ":", "", "&", "", "|", "", "!", "", "(", "", ")", "", "*", "").Replace(w)
 		parts[i] = "'" + parts[i] + "'"
-		if i == len(words)-1 {
+		if prefix && i == len(words)-1 {
 			parts[i] += ":*"
 		}
 	}
+	// listSQL drives this from the GIN index (see pgDriven).
 	return "r.search @@ to_tsquery('simple', ?)", []any{strings.Join(parts, " & ")}
 }
 
@@ -79,18 +82,21 @@ func searchBody(r *Report) string {
 	return b.String()
 }
 
-// searchWords splits a query into words (letters and digits), lower-cased, at most 8.
-func searchWords(q string) []string {
+// searchWords splits a query into words (letters and digits), lower-cased, at most 8,
+// and reports whether the query ends with "*" (the last word is a prefix).
+func searchWords(q string) ([]string, bool) {
 	ws := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	if len(ws) > 8 {
 		ws = ws[:8]
 	}
-	return ws
+	return ws, strings.HasSuffix(strings.TrimSpace(q), "*")
 }
 
 // Query selects reports for a list.
 type Query struct {
-	Text       string   // full-text words
+	Text       string   // full-text words; a trailing "*" makes the last word a prefix
+	Prefix     bool     // the last word is a prefix (autocomplete)
+	Brief      bool     // only the columns a list shows (see briefColumns)
 	States     []string // empty: all
 	Kind       string
 	AssignedTo int64 // 0: anyone
@@ -102,8 +108,57 @@ type Query struct {
 	Limit      int
 }
 
+// briefColumns are what a list of reports shows (the triage queue, similar reports):
+// a list page does not fetch 100 reports of 2.4 KB each. Other fields stay zero.
+const briefColumns = "id, public_id, kind, source, state, summary, cluster_key, completeness, assignee_id, reporter_email, ack_due_at, assess_due_at, received_at, updated_at"
+
+func scanBrief(sc db.Scanner) (*Report, error) {
+	var r Report
+	var assignee *int64
+	if err := sc.Scan(&r.ID, &r.PublicID, &r.Kind, &r.Source, &r.State, &r.Summary, &r.ClusterKey, &r.Completeness, &assignee,
+		&r.Reporter.Email, &r.AckDue, &r.AssessDue, &r.ReceivedAt, &r.UpdatedAt); err != nil {
+		return nil, fmt.Errorf("intake: read report: %w", err)
+	}
+	if assignee != nil {
+		r.Assignee = *assignee
+	}
+	r.Affected = []Affected{}
+	return &r, nil
+}
+
 // List returns reports matching qu that actor may see, newest first.
+//
+// Query shapes (the plan tests in plan_test.go hold them): a filter on several states is
+// a UNION ALL of one newest-first walk of (state, id) per state, each stopping at the
+// limit, instead of sorting every matching row; "overdue" is the range due_at < now on
+// its partial index; text search drives from the full-text index.
 func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Report, error) {
+	scan := func(sc db.Scanner) (*Report, error) { return scanReport(sc) }
+	if qu.Brief {
+		scan = scanBrief
+	}
+	if sqlq, args, ok := s.windowSQL(actor, qu); ok {
+		// A common word fills the first page from the newest reports alone; then those
+		// are the page (every other match is older). A rarer word falls through to the
+		// query driven by the text index, whose cost is the number of matches.
+		out, err := db.All(ctx, s.db.Read(), scan, sqlq, args...)
+		if err != nil {
+			return nil, fmt.Errorf("intake: list reports: %w", err)
+		}
+		if len(out) == listLimit(qu) {
+			return out, nil
+		}
+	}
+	sqlq, args := s.listSQL(actor, qu)
+	out, err := db.All(ctx, s.db.Read(), scan, sqlq, args...)
+	if err != nil {
+		return nil, fmt.Errorf("intake: list reports: %w", err)
+	}
+	return out, nil
+}
+
+// listSQL builds List's query.
+func (s *Service) listSQL(actor authz.Actor, qu Query) (string, []any) {
 	scope := authz.Scope(actor, authz.KindReport)
 	where := []string{"1 = 1"}
 	var args []any
@@ -111,16 +166,11 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Rep
 		where = append(where, "("+strings.ReplaceAll(scope.SQL, "reporter_user_id", "r.reporter_user_id")+")")
 		args = append(args, scope.Args...)
 	}
-	if ws := searchWords(qu.Text); len(ws) > 0 {
-		cond, a := s.search.match(ws)
+	ws, prefix := searchWords(qu.Text)
+	if len(ws) > 0 {
+		cond, a := s.search.match(ws, prefix || qu.Prefix)
 		where = append(where, cond)
 		args = append(args, a...)
-	}
-	if len(qu.States) > 0 {
-		where = append(where, "r.state IN ("+db.Placeholders(len(qu.States))+")")
-		for _, st := range qu.States {
-			args = append(args, st)
-		}
 	}
 	if qu.Kind != "" {
 		where = append(where, "r.kind = ?")
@@ -133,10 +183,20 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Rep
 	if qu.Unassigned {
 		where = append(where, "r.assignee_id IS NULL")
 	}
+	pgDriven := false
 	if qu.Overdue {
-		now := s.clock.Now()
-		where = append(where, "((r.acknowledged_at IS NULL AND r.ack_due_at < ?) OR (r.triaged_at IS NULL AND r.assess_due_at < ?)) AND r.state IN ('new', 'acknowledged')")
-		args = append(args, now, now)
+		// The overdue reports come from due_at's index (a few among all): newest-first
+		// over the primary key would test every report older than the newest overdue one.
+		if s.db != nil && s.db.Dialect() == db.Postgres {
+			where = append(where, "r.due_at < ?")
+			pgDriven = true
+		} else {
+			where = append(where, "r.id IN (SELECT id FROM reports WHERE due_at < ?)")
+		}
+		args = append(args, s.clock.Now())
+	}
+	if len(ws) > 0 && s.db != nil && s.db.Dialect() == db.Postgres {
+		pgDriven = true
 	}
 	if qu.Cluster != "" {
 		where = append(where, "r.cluster_key = ?")
@@ -150,23 +210,88 @@ func (s *Service) List(ctx context.Context, actor authz.Actor, qu Query) ([]*Rep
 		where = append(where, "r.id < ?")
 		args = append(args, qu.AfterID)
 	}
-	limit := qu.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
+	limit := listLimit(qu)
+	cols := reportColumns
+	if qu.Brief {
+		cols = briefColumns
 	}
-	cols := "r." + strings.ReplaceAll(strings.Join(strings.Fields(reportColumns), " "), ", ", ", r.")
-	rows, err := s.db.Read().Query(ctx, fmt.Sprintf("SELECT %s FROM reports r WHERE %s ORDER BY r.id DESC LIMIT %d", cols, strings.Join(where, " AND "), limit), args...)
-	if err != nil {
-		return nil, fmt.Errorf("intake: list reports: %w", err)
-	}
-	defer rows.Close()
-	var out []*Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, err
+	cols = "r." + strings.ReplaceAll(strings.Join(strings.Fields(cols), " "), ", ", ", r.")
+	states := dedupe(qu.States)
+	if pgDriven {
+		// PostgreSQL, searching or overdue: the newest matching ids first, ordered by an
+		// expression the primary key cannot serve (r.id + 0), so the planner cannot
+		// choose to walk the primary key backwards testing every row until it has the
+		// page (it does, with or without statistics, and reads half the table for a
+		// rare word); the matches come from the GIN or due_at index and only their ids
+		// are sorted.
+		if len(states) > 0 {
+			where = append(where, "r.state IN ("+db.Placeholders(len(states))+")")
+			for _, st := range states {
+				args = append(args, st)
+			}
 		}
-		out = append(out, r)
+		return fmt.Sprintf("SELECT %s FROM reports r WHERE r.id IN (SELECT r.id FROM reports r WHERE %s ORDER BY r.id + 0 DESC LIMIT %d) ORDER BY r.id DESC LIMIT %d",
+			cols, strings.Join(where, " AND "), limit, limit), args
 	}
-	return out, rows.Err()
+	if len(states) > 1 && len(ws) == 0 && !qu.Overdue {
+		// One index range per state, newest first, each cut at the limit.
+		var branches []string
+		var all []any
+		for i, st := range states {
+			branches = append(branches, fmt.Sprintf("SELECT id FROM (SELECT r.id FROM reports r WHERE %s AND r.state = ? ORDER BY r.id DESC LIMIT %d) s%d",
+				strings.Join(where, " AND "), limit, i))
+			all = append(append(all, args...), st)
+		}
+		return fmt.Sprintf("SELECT %s FROM reports r WHERE r.id IN (%s) ORDER BY r.id DESC LIMIT %d", cols, strings.Join(branches, " UNION ALL "), limit), all
+	}
+	if len(states) > 0 {
+		where = append(where, "r.state IN ("+db.Placeholders(len(states))+")")
+		for _, st := range states {
+			args = append(args, st)
+		}
+	}
+	return fmt.Sprintf("SELECT %s FROM reports r WHERE %s ORDER BY r.id DESC LIMIT %d", cols, strings.Join(where, " AND "), limit), args
+}
+
+func listLimit(qu Query) int {
+	if qu.Limit <= 0 || qu.Limit > 1000 {
+		return 50
+	}
+	return qu.Limit
+}
+
+// searchWindow is how many of the newest reports windowSQL searches.
+const searchWindow = 500
+
+// windowSQL is, on PostgreSQL, for the first page of a text search, the query over the
+// newest searchWindow reports only (read backwards on the primary key, a fixed cost).
+func (s *Service) windowSQL(actor authz.Actor, qu Query) (string, []any, bool) {
+	if s.db == nil || s.db.Dialect() != db.Postgres || qu.AfterID != 0 {
+		return "", nil, false
+	}
+	if ws, _ := searchWords(qu.Text); len(ws) == 0 {
+		return "", nil, false
+	}
+	sqlq, args := s.listSQL(actor, qu)
+	// listSQL's text-driven form is "… WHERE r.id IN (SELECT r.id FROM reports r WHERE
+	// <conditions> ORDER BY r.id + 0 …": bound its inner reports to the window.
+	const inner = "IN (SELECT r.id FROM reports r WHERE "
+	i := strings.Index(sqlq, inner)
+	if i < 0 {
+		return "", nil, false
+	}
+	window := fmt.Sprintf("IN (SELECT r.id FROM (SELECT * FROM reports ORDER BY id DESC LIMIT %d) r WHERE ", searchWindow)
+	return sqlq[:i] + window + sqlq[i+len(inner):], args, true
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

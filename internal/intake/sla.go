@@ -15,14 +15,19 @@ import (
 // JobSLA is the periodic job that warns the team before an assessment deadline passes.
 const JobSLA = "intake.sla_reminders"
 
+// slaSQL selects the reports to warn about (args: soon, soon).
+const slaSQL = `SELECT id FROM reports WHERE due_at <= ? AND state IN ('new', 'acknowledged') AND triaged_at IS NULL
+		AND sla_warned_at IS NULL AND assess_due_at <= ? ORDER BY assess_due_at LIMIT 500`
+
 // slaReminders finds untriaged reports whose initial-assessment deadline is less than
 // one business day away (or already past) and warns their assignee — or, when nobody
 // has taken them, every responder — once per report.
 func (s *Service) slaReminders(ctx context.Context, _ jobs.Job) error {
 	now := s.clock.Now()
 	soon := s.cfg.Calendar.AddBusinessDays(now, 1)
-	ids, err := db.Int64s(ctx, s.db.Read(), `SELECT id FROM reports WHERE state IN ('new', 'acknowledged') AND triaged_at IS NULL
-		AND sla_warned_at IS NULL AND assess_due_at <= ? ORDER BY assess_due_at LIMIT 500`, soon)
+	// due_at <= assess_due_at while untriaged and open: the range on its index narrows
+	// the search to reports with a deadline before soon.
+	ids, err := db.Int64s(ctx, s.db.Read(), slaSQL, soon, soon)
 	if err != nil {
 		return err
 	}

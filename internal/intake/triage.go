@@ -406,13 +406,16 @@ type ReporterHistory struct {
 	Duplicate int `json:"duplicate"`
 }
 
+// historySQL counts a reporter's other reports by state (args: email, report id).
+const historySQL = "SELECT state, COUNT(*) FROM reports WHERE reporter_email = ? AND id <> ? GROUP BY state"
+
 // History returns the history of the reporter of r (by email; anonymous reports have none).
 func (s *Service) History(ctx context.Context, r *Report) (ReporterHistory, error) {
 	var h ReporterHistory
 	if r.Reporter.Email == "" {
 		return h, nil
 	}
-	rows, err := s.db.Read().Query(ctx, "SELECT state, COUNT(*) FROM reports WHERE reporter_email = ? AND id <> ? GROUP BY state", r.Reporter.Email, r.ID)
+	rows, err := s.db.Read().Query(ctx, historySQL, r.Reporter.Email, r.ID)
 	if err != nil {
 		return h, err
 	}
@@ -443,7 +446,7 @@ func (s *Service) Similar(ctx context.Context, actor authz.Actor, r *Report) ([]
 	if len(r.Affected) > 0 {
 		pkgName = r.Affected[0].Package.Name
 	}
-	cands, err := s.List(ctx, actor, Query{Text: pkgName, Limit: 200})
+	cands, err := s.List(ctx, actor, Query{Text: pkgName, Limit: 200, Brief: true})
 	if err != nil {
 		return nil, err
 	}

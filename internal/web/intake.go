@@ -489,7 +489,7 @@ func (h *Handlers) queuePage(w http.ResponseWriter, r *http.Request) error {
 	if p.OnCall, err = h.app.People.OnDutyNow(r.Context(), a); err != nil {
 		return err
 	}
-	q := intake.Query{Text: p.Q, Limit: 100}
+	q := intake.Query{Text: p.Q, Limit: 100, Brief: true}
 	switch p.Filter {
 	case "mine":
 		q.AssignedTo = a.UserID
