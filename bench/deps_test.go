@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -78,12 +77,6 @@ func benchSQLite(b *testing.B, csvPath string, transitive int) {
 	b.Run("sqlite", func(b *testing.B) { queryDeps(b, sq) })
 }
 
-func envInt(name string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
-		return n
-	}
-	return def
-}
 
 const depsRoot = "pkg:maven/org.apache.logging.log4j/log4j-core"
 

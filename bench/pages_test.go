@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -34,12 +33,6 @@ import (
 	"github.com/oss-sirt/sirt/internal/testapp"
 )
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
-}
 
 type pageRow struct {
 	name     string
