@@ -77,7 +77,6 @@ func benchSQLite(b *testing.B, csvPath string, transitive int) {
 	b.Run("sqlite", func(b *testing.B) { queryDeps(b, sq) })
 }
 
-
 const depsRoot = "pkg:maven/org.apache.logging.log4j/log4j-core"
 
 func pkgName(i int) string {

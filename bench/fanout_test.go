@@ -144,4 +144,3 @@ func peakRSS() int64 {
 	}
 	return 0
 }
-

@@ -33,7 +33,6 @@ import (
 	"github.com/oss-sirt/sirt/internal/testapp"
 )
 
-
 type pageRow struct {
 	name     string
 	p50, p99 map[string]time.Duration
