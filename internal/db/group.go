@@ -133,7 +133,7 @@ func (d *DB) runBatch(reqs []*writeReq) {
 			continue
 		}
 		st := &txState{}
-		ferr, pv, panicked := callFn(func(q Querier) error {
+		pv, panicked, ferr := callFn(func(q Querier) error {
 			if err := r.fn(q); err != nil {
 				return err
 			}
@@ -182,13 +182,13 @@ func (d *DB) runBatch(reqs []*writeReq) {
 }
 
 // callFn runs fn, turning a panic into a value to re-raise in the caller's goroutine.
-func callFn(fn func(Querier) error, q Querier) (err error, pv any, panicked bool) {
+func callFn(fn func(Querier) error, q Querier) (pv any, panicked bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			pv, panicked = p, true
 		}
 	}()
-	return fn(q), nil, false
+	return nil, false, fn(q)
 }
 
 // noCancel runs a batched caller's statements without its context's cancellation: on

@@ -64,13 +64,6 @@ type dataset struct {
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-func first(p **time.Time, t time.Time) {
-	if *p == nil || t.Before(**p) {
-		t := t
-		*p = &t
-	}
-}
-
 // milestones is what a batch of events says about one item.
 type milestones struct {
 	kind, key, public string

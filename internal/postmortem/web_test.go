@@ -57,7 +57,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 			t.Errorf("refused action lost the input or the message: %.3000s", r.Body)
 		}
 		b.Submit(path+"/actions", url.Values{"title": {"Keep the action"}, "owner": {f.other.Email}, "due": {"2027-01-15"}, "kind": {"prevent"}}).Want(t, 303)
-		r = b.Submit(path+"/annotations", url.Values{"event_seq": {"1"}, "body": {""}}).Want(t, 422)
+		b.Submit(path+"/annotations", url.Values{"event_seq": {"1"}, "body": {""}}).Want(t, 422)
 		b.Submit(path+"/review", url.Values{"do": {"submit"}}).Want(t, 303)
 		b.Submit(path+"/review", url.Values{"do": {"approve"}}).Want(t, 403)
 		o := f.ta.Browser()
