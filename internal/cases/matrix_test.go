@@ -59,6 +59,8 @@ var apiRows = map[string]row{
 	"POST /api/v1/cases/{id}/embargo":                       {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/embargo-break":                 {401, 404, 403, 403, 403, 200, 200, 404},
 	"POST /api/v1/cases/{id}/early-release":                 {401, 404, 403, 403, 403, 200, 200, 404},
+	"POST /api/v1/cases/{id}/close":                         {401, 404, 403, 403, 403, 200, 200, 404},
+	"POST /api/v1/cases/{id}/reopen":                        {401, 404, 403, 403, 403, 409, 409, 404},
 	"POST /api/v1/cases/{id}/facts":                         {401, 404, 403, 200, 200, 200, 200, 404},
 	"POST /api/v1/cases/{id}/vulnerabilities":               {401, 404, 403, 403, 403, 201, 201, 404},
 	"POST /api/v1/cases/{id}/vulnerabilities/{vuln}/status": {401, 404, 403, 200, 200, 200, 200, 404},
@@ -104,6 +106,8 @@ var htmlRows = map[string]row{
 	"POST /cases/{id}/facts":                     {303, 404, 403, 303, 303, 303, 303, 404},
 	"POST /cases/{id}/break":                     {303, 404, 403, 403, 403, 303, 303, 404},
 	"POST /cases/{id}/release":                   {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/close":                     {303, 404, 403, 403, 403, 303, 303, 404},
+	"POST /cases/{id}/reopen":                    {303, 404, 403, 403, 403, 409, 409, 404},
 	"POST /cases/{id}/posts":                     {303, 404, 403, 303, 303, 303, 303, 404},
 	"POST /cases/{id}/vulnerabilities":           {303, 404, 403, 403, 403, 303, 303, 404},
 	"POST /cases/{id}/status":                    {303, 404, 403, 303, 303, 303, 303, 404},
@@ -226,6 +230,8 @@ func apiBody(route string, c cell, w who, n int) any {
 		return map[string]any{"reason": "posted on a public list"}
 	case "POST /api/v1/cases/{id}/early-release":
 		return map[string]any{"reason": "the fix shipped early"}
+	case "POST /api/v1/cases/{id}/close", "POST /api/v1/cases/{id}/reopen":
+		return map[string]any{"reason": "done"}
 	case "POST /api/v1/cases/{id}/facts":
 		return map[string]any{"vendor_aware": true}
 	case "POST /api/v1/cases/{id}/vulnerabilities":
@@ -277,6 +283,8 @@ func htmlForm(route string, c cell, w who, n int) url.Values {
 		return url.Values{"reason": {"leaked"}}
 	case "POST /cases/{id}/release":
 		return url.Values{"reason": {"fix shipped"}}
+	case "POST /cases/{id}/close", "POST /cases/{id}/reopen":
+		return url.Values{"reason": {"done"}}
 	case "POST /cases/{id}/posts":
 		return url.Values{"body": {"hi"}, "thread": {"shared"}}
 	case "POST /cases/{id}/vulnerabilities":

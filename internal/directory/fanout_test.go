@@ -53,6 +53,7 @@ func TestFanOutThroughSMTP(t *testing.T) {
 		problemField(t, f.call(t, "POST", "/cases/"+caseID+"/notifications", f.tResp, map[string]any{"to": map[string]any{}, "subject": "x", "body": "y"}, 422), "to")
 		problemField(t, f.call(t, "POST", "/cases/"+caseID+"/notifications", f.tResp, map[string]any{"to": map[string]any{"orgs": ids}, "template": "no_such"}, 422), "template")
 		// Without the dependency graph, dependents_of is refused clearly.
+		f.ta.App.Directory.SetReach(nil)
 		r := f.call(t, "POST", "/cases/"+caseID+"/notifications", f.tResp, map[string]any{"to": map[string]any{"dependents_of": "pkg:maven/org.apache.logging.log4j/log4j-core", "max_depth": 9}, "subject": "x", "body": "y"}, 422)
 		problemField(t, r, "the dependency graph is not available")
 

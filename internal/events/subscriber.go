@@ -46,25 +46,24 @@ func (l *Log) Deliver(ctx context.Context, d *db.DB, s Subscriber) (int, error) 
 	n := 0
 	err := d.InTx(ctx, func(q db.Querier) error {
 		n = 0
-		// Lock the cursor row first: a second replica waits here and then reads the
-		// cursor this delivery leaves.
-		res, err := q.Exec(ctx, "UPDATE event_cursors SET seq = seq WHERE name = ?", s.Name)
+		// Create the cursor if it is new, then lock its row: a second replica waits on
+		// the lock (or on the first one's insert) and then reads the cursor this delivery
+		// leaves.
+		var start int64
+		if !s.FromStart {
+			if err := q.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&start); err != nil {
+				return err
+			}
+		}
+		res, err := q.Exec(ctx, "INSERT INTO event_cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", s.Name, start)
 		if err != nil {
 			return err
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			var start int64
-			if !s.FromStart {
-				if err := q.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&start); err != nil {
-					return err
-				}
-			}
-			if _, err := q.Exec(ctx, "INSERT INTO event_cursors (name, seq) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", s.Name, start); err != nil {
-				return err
-			}
-			if !s.FromStart {
-				return nil
-			}
+		if k, _ := res.RowsAffected(); k == 1 && !s.FromStart {
+			return nil // a new subscriber starts at the end of the log
+		}
+		if _, err := q.Exec(ctx, "UPDATE event_cursors SET seq = seq WHERE name = ?", s.Name); err != nil {
+			return err
 		}
 		var cursor int64
 		if err := q.QueryRow(ctx, "SELECT seq FROM event_cursors WHERE name = ?", s.Name).Scan(&cursor); err != nil {
