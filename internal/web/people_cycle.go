@@ -228,16 +228,8 @@ func (h *Handlers) coursePost(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := knowledge.NewCourse{Title: r.PostFormValue("title"), Kind: r.PostFormValue("kind"), URL: r.PostFormValue("url"), Roles: r.PostForm["roles"]}
 	var e validate.Errors
-	if v := strings.TrimSpace(r.PostFormValue("hours")); v != "" {
-		if in.Hours, err = strconv.ParseFloat(v, 64); err != nil {
-			e.Add("hours", "%q is not a number of hours", v)
-		}
-	}
-	if v := strings.TrimSpace(r.PostFormValue("renew_months")); v != "" {
-		if in.RenewMonths, err = strconv.Atoi(v); err != nil {
-			e.Add("renew_months", "%q is not a whole number of months", v)
-		}
-	}
+	in.Hours = formNumber(r, &e, "hours", parseFloat, "a number of hours")
+	in.RenewMonths = formNumber(r, &e, "renew_months", strconv.Atoi, "a whole number of months")
 	err = e.Err()
 	if err == nil {
 		_, err = h.app.Knowledge.CreateCourse(r.Context(), reqctx.Actor(r.Context()), in)
@@ -400,11 +392,7 @@ func (h *Handlers) openingPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := people.NewOpening{Role: r.PostFormValue("role"), Title: r.PostFormValue("title"), Description: r.PostFormValue("description"), ClosesOn: r.PostFormValue("closes_on")}
 	var e validate.Errors
-	if v := strings.TrimSpace(r.PostFormValue("positions")); v != "" {
-		if in.Positions, err = strconv.Atoi(v); err != nil {
-			e.Add("positions", "%q is not a whole number", v)
-		}
-	}
+	in.Positions = formNumber(r, &e, "positions", strconv.Atoi, "a whole number")
 	err = e.Err()
 	if err == nil {
 		_, err = h.app.People.CreateOpening(r.Context(), reqctx.Actor(r.Context()), in)
@@ -548,3 +536,19 @@ func (h *Handlers) overridePost(w http.ResponseWriter, r *http.Request) error {
 
 // overrideForm is what the override form sent, kept when it is refused.
 type overrideForm struct{ Email, Start, End, Reason string }
+
+// formNumber parses an optional number field of a form with parse; an unreadable value
+// adds an error naming the field and saying what it should be (what).
+func formNumber[N int | float64](r *http.Request, e *validate.Errors, field string, parse func(string) (N, error), what string) N {
+	v := strings.TrimSpace(r.PostFormValue(field))
+	if v == "" {
+		return 0
+	}
+	n, err := parse(v)
+	if err != nil {
+		e.Add(field, "%q is not %s", v, what)
+	}
+	return n
+}
+
+func parseFloat(s string) (float64, error) { return strconv.ParseFloat(s, 64) }
